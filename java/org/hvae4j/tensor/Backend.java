@@ -1,0 +1,374 @@
+package org.hvae4j.tensor;
+
+import java.lang.System.Logger.Level;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A place to compute: {@link #cpu()} (our C++ kernels and OpenBLAS) or {@link #cuda(int)} (our CUDA kernels and
+ * cuBLAS). Both run the same functions. A backend creates tensors in its memory and runs the dense algebra of
+ * MLPs on them, checking shapes and devices first: a mismatch is an IllegalArgumentException naming the shapes.
+ *
+ * <p>Operations on the GPU are enqueued on one stream per backend and return at once; reading a result into
+ * Java ({@link Tensor#toArray()}, {@link #globalNorm}) waits for them.
+ */
+public abstract class Backend {
+    private static final System.Logger LOG = System.getLogger("org.hvae4j");
+    private static final Map<Integer, Backend> CUDA = new ConcurrentHashMap<>();
+    // The first failure names the real cause; later touches of a class whose initialisation failed only say
+    // NoClassDefFoundError, so the first answer is kept and repeated.
+    private static final Map<Integer, BackendUnavailableException> CUDA_FAILURES = new ConcurrentHashMap<>();
+    private static volatile String autoFallbackLogged;
+
+    private final CachingAllocator allocator;
+
+    Backend(RawMemory raw) {
+        this.allocator = new CachingAllocator(raw);
+    }
+
+    /** The CPU backend (one per process). */
+    public static Backend cpu() {
+        return CpuBackend.INSTANCE;
+    }
+
+    /**
+     * The CUDA backend of device {@code index} (one per device per process). Throws
+     * {@link BackendUnavailableException} naming the cause when hvae4j was built without CUDA, the driver, the
+     * CUDA runtime or cuBLAS cannot be loaded, or there is no such device. The CUDA libraries are first touched
+     * here: CPU-only use never loads them.
+     */
+    public static Backend cuda(int index) {
+        if (index < 0) {
+            throw new IllegalArgumentException("CUDA device index must be >= 0, got " + index);
+        }
+        BackendUnavailableException failed = CUDA_FAILURES.get(index);
+        if (failed != null) {
+            throw new BackendUnavailableException(failed.getMessage(), failed);
+        }
+        try {
+            return CUDA.computeIfAbsent(index, Backend::createCuda);
+        } catch (BackendUnavailableException e) {
+            CUDA_FAILURES.putIfAbsent(index, e);
+            throw e;
+        }
+    }
+
+    private static Backend createCuda(int index) {
+        try {
+            // By name, so that no class of the CUDA path is loaded before a CUDA backend is asked for.
+            Class<?> c = Class.forName("org.hvae4j.tensor.CudaBackend", true, Backend.class.getClassLoader());
+            return (Backend) c.getDeclaredMethod("open", int.class).invoke(null, index);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new BackendUnavailableException("CUDA backend unavailable: " + rootMessage(e.getCause()), e.getCause());
+        } catch (ReflectiveOperationException | LinkageError e) {
+            throw new BackendUnavailableException("CUDA backend unavailable: " + rootMessage(e), e);
+        }
+    }
+
+    /** CUDA device 0 when usable, otherwise the CPU (logging why, once). */
+    public static Backend auto() {
+        try {
+            return cuda(0);
+        } catch (BackendUnavailableException e) {
+            String why = e.getMessage();
+            if (!why.equals(autoFallbackLogged)) {
+                autoFallbackLogged = why;
+                LOG.log(Level.INFO, "Using the CPU backend: " + why);
+            }
+            return cpu();
+        }
+    }
+
+    /** Parses "cpu", "cuda", "cuda:N" or "auto". */
+    public static Backend byName(String name) {
+        String n = name == null ? "" : name.trim().toLowerCase(java.util.Locale.ROOT);
+        if (n.equals("cpu")) {
+            return cpu();
+        }
+        if (n.equals("auto")) {
+            return auto();
+        }
+        if (n.equals("cuda") || n.equals("gpu")) {
+            return cuda(0);
+        }
+        if (n.startsWith("cuda:")) {
+            try {
+                return cuda(Integer.parseInt(n.substring(5)));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("bad CUDA device in '" + name + "'");
+            }
+        }
+        throw new IllegalArgumentException("unknown device '" + name + "' (expected cpu, cuda, cuda:N or auto)");
+    }
+
+    static String rootMessage(Throwable t) {
+        // JavaCPP's UnsatisfiedLinkError says "no jniX in java.library.path" and hides the real reason
+        // (a missing libcuda.so.1, say) in its causes: report the deepest one, and the top one beside it.
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String top = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        String deep = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        return root == t || top.equals(deep) ? top : deep + " (while: " + top + ")";
+    }
+
+    // ---- identity -------------------------------------------------------------------------------------------
+
+    public abstract Device device();
+
+    /** The raw kernels of this backend (no shape checks). */
+    public abstract Kernels kernels();
+
+    /** A human-readable description (device name, library versions). */
+    public abstract String describe();
+
+    /** Counters of this backend's caching allocator. */
+    public CachingAllocator.Stats memoryStats() {
+        return allocator.stats();
+    }
+
+    /** Returns cached free blocks to the system (cudaFree / free). */
+    public void emptyCache() {
+        synchronize();
+        allocator.emptyCache();
+    }
+
+    public void synchronize() {
+        kernels().synchronize();
+    }
+
+    @Override
+    public String toString() {
+        return device().toString();
+    }
+
+    // ---- memory ---------------------------------------------------------------------------------------------
+
+    /** A new tensor with unspecified contents. */
+    public Tensor empty(int... dims) {
+        Shape shape = Shape.of(dims);
+        long bytes = shape.numel() * Float.BYTES;
+        long address = allocator.allocate(bytes);
+        return new Tensor(new Tensor.Storage(this, address, bytes), 0, shape, true);
+    }
+
+    public Tensor zeros(int... dims) {
+        return full(0f, dims);
+    }
+
+    public Tensor full(float value, int... dims) {
+        Tensor t = empty(dims);
+        kernels().fill(t.address(), value, t.numel());
+        return t;
+    }
+
+    /** A tensor holding a copy of {@code data}, whose length must equal the product of {@code dims}. */
+    public Tensor fromArray(float[] data, int... dims) {
+        Shape shape = Shape.of(dims);
+        if (data == null || data.length != shape.numel()) {
+            throw new IllegalArgumentException("array of " + (data == null ? "null" : data.length + " elements")
+                    + " does not fill shape " + shape + " (" + shape.numel() + " elements)");
+        }
+        Tensor t = empty(dims);
+        kernels().copyFromHost(data, 0, t.address(), data.length);
+        return t;
+    }
+
+    void release(Tensor.Storage storage) {
+        allocator.release(storage.address, storage.bytes);
+    }
+
+    float[] toArray(Tensor t) {
+        float[] out = new float[Math.toIntExact(t.numel())];
+        kernels().copyToHost(t.address(), out, 0, out.length);
+        return out;
+    }
+
+    /** Copies {@code src} into {@code dst} (same number of elements), across devices if needed. */
+    public void copy(Tensor src, Tensor dst) {
+        if (src.numel() != dst.numel()) {
+            throw new IllegalArgumentException("copy: source " + src.shape() + " and destination " + dst.shape()
+                    + " differ in size");
+        }
+        Backend sb = src.backend();
+        Backend db = dst.backend();
+        if (sb == db) {
+            sb.kernels().copy(src.address(), dst.address(), src.numel() * Float.BYTES);
+        } else {
+            // Between devices through a host array: simple, and only used outside training steps.
+            float[] staging = src.toArray();
+            db.kernels().copyFromHost(staging, 0, dst.address(), staging.length);
+        }
+    }
+
+    /** Copies a Java array into an existing tensor of the same number of elements. */
+    public void copyFrom(float[] src, Tensor dst) {
+        own(dst, "copyFrom");
+        if (src.length != dst.numel()) {
+            throw new IllegalArgumentException("copyFrom: array of " + src.length + " elements into tensor "
+                    + dst.shape());
+        }
+        kernels().copyFromHost(src, 0, dst.address(), src.length);
+    }
+
+    // ---- checks ---------------------------------------------------------------------------------------------
+
+    void own(Tensor t, String op) {
+        t.checkOpen();
+        if (t.backend() != this) {
+            throw new IllegalArgumentException(op + ": tensor " + t.shape() + " is on " + t.device()
+                    + ", this backend is " + device());
+        }
+    }
+
+    static void sameShape(Tensor a, Tensor b, String op, String an, String bn) {
+        if (!a.shape().equals(b.shape())) {
+            throw new IllegalArgumentException(op + ": " + an + " " + a.shape() + " and " + bn + " " + b.shape()
+                    + " must have the same shape");
+        }
+    }
+
+    // ---- dense algebra --------------------------------------------------------------------------------------
+
+    /**
+     * c = alpha · op(a) · op(b) + beta · c, with op the transpose when asked; a, b and c are read as matrices
+     * (rows × cols). beta = 0 overwrites c whatever it held.
+     */
+    public void matmul(Tensor a, boolean transA, Tensor b, boolean transB, Tensor c, float alpha, float beta) {
+        own(a, "matmul");
+        own(b, "matmul");
+        own(c, "matmul");
+        int m = transA ? a.cols() : a.rows();
+        int k = transA ? a.rows() : a.cols();
+        int kb = transB ? b.cols() : b.rows();
+        int n = transB ? b.rows() : b.cols();
+        if (k != kb) {
+            throw new IllegalArgumentException("matmul: A" + (transA ? "ᵀ " : " ") + a.shape() + " and B"
+                    + (transB ? "ᵀ " : " ") + b.shape() + " do not fit: inner dimensions " + k + " and " + kb);
+        }
+        if (c.rows() != m || c.cols() != n) {
+            throw new IllegalArgumentException("matmul: result C " + c.shape() + " must be [" + m + ", " + n
+                    + "] for A" + (transA ? "ᵀ " : " ") + a.shape() + " and B" + (transB ? "ᵀ " : " ") + b.shape());
+        }
+        kernels().gemm(transA, transB, m, n, k, alpha, a.address(), a.cols(), b.address(), b.cols(), beta,
+                c.address(), c.cols());
+    }
+
+    /** c = a · b (a new tensor). */
+    public Tensor matmul(Tensor a, Tensor b) {
+        Tensor c = empty(a.rows(), b.cols());
+        try {
+            matmul(a, false, b, false, c, 1f, 0f);
+        } catch (RuntimeException e) {
+            c.close();
+            throw e;
+        }
+        return c;
+    }
+
+    /** y[r, :] += bias for every row r; bias has y.cols() elements. */
+    public void biasAdd(Tensor y, Tensor bias) {
+        own(y, "biasAdd");
+        own(bias, "biasAdd");
+        if (bias.numel() != y.cols()) {
+            throw new IllegalArgumentException("biasAdd: bias " + bias.shape() + " does not match the "
+                    + y.cols() + " columns of " + y.shape());
+        }
+        kernels().biasAdd(y.address(), bias.address(), y.rows(), y.cols());
+    }
+
+    /** y = f(x); y may be x. */
+    public void activation(Activation f, Tensor x, Tensor y) {
+        own(x, "activation");
+        own(y, "activation");
+        sameShape(x, y, "activation", "x", "y");
+        kernels().activationForward(f.code(), f.alpha(), x.address(), y.address(), x.numel());
+    }
+
+    /** dx = dy ⊙ f'(x), given x and y = f(x) from the forward pass; dx may be dy. */
+    public void activationBackward(Activation f, Tensor x, Tensor y, Tensor dy, Tensor dx) {
+        for (Tensor t : new Tensor[] {x, y, dy, dx}) {
+            own(t, "activationBackward");
+        }
+        sameShape(x, y, "activationBackward", "x", "y");
+        sameShape(x, dy, "activationBackward", "x", "dy");
+        sameShape(x, dx, "activationBackward", "x", "dx");
+        kernels().activationBackward(f.code(), f.alpha(), x.address(), y.address(), dy.address(), dx.address(),
+                x.numel());
+    }
+
+    /** out = alpha · (sum over the rows of x) + beta · out; out has x.cols() elements (bias gradients). */
+    public void sumRows(Tensor x, Tensor out, float alpha, float beta) {
+        own(x, "sumRows");
+        own(out, "sumRows");
+        if (out.numel() != x.cols()) {
+            throw new IllegalArgumentException("sumRows: out " + out.shape() + " must have the " + x.cols()
+                    + " columns of x " + x.shape());
+        }
+        kernels().sumRows(x.address(), x.rows(), x.cols(), alpha, beta, out.address());
+    }
+
+    /** out = alpha · (sum over the columns of x) + beta · out; out has x.rows() elements. */
+    public void sumCols(Tensor x, Tensor out, float alpha, float beta) {
+        own(x, "sumCols");
+        own(out, "sumCols");
+        if (out.numel() != x.rows()) {
+            throw new IllegalArgumentException("sumCols: out " + out.shape() + " must have the " + x.rows()
+                    + " rows of x " + x.shape());
+        }
+        kernels().sumCols(x.address(), x.rows(), x.cols(), alpha, beta, out.address());
+    }
+
+    /** out[0] = Σ x² over every tensor (a one-element tensor of this backend; no host synchronization). */
+    public void sumSquares(List<Tensor> xs, Tensor out) {
+        own(out, "sumSquares");
+        if (out.numel() != 1) {
+            throw new IllegalArgumentException("sumSquares: out must have one element, not " + out.shape());
+        }
+        boolean accumulate = false;
+        for (Tensor x : xs) {
+            own(x, "sumSquares");
+            kernels().sumSquares(x.address(), x.numel(), accumulate, out.address());
+            accumulate = true;
+        }
+        if (!accumulate) {
+            kernels().fill(out.address(), 0f, 1);
+        }
+    }
+
+    /** √(Σ x²) over every tensor: the global norm used for gradient clipping (waits for the device). */
+    public float globalNorm(List<Tensor> xs) {
+        try (Tensor out = empty(1)) {
+            sumSquares(xs, out);
+            return (float) Math.sqrt(out.item());
+        }
+    }
+
+    public void fill(Tensor y, float value) {
+        own(y, "fill");
+        kernels().fill(y.address(), value, y.numel());
+    }
+
+    /** y = alpha x + beta y. */
+    public void axpby(float alpha, Tensor x, float beta, Tensor y) {
+        own(x, "axpby");
+        own(y, "axpby");
+        sameShape(x, y, "axpby", "x", "y");
+        kernels().axpby(alpha, x.address(), beta, y.address(), x.numel());
+    }
+
+    /** y = x ⊙ z. */
+    public void mul(Tensor x, Tensor z, Tensor y) {
+        own(x, "mul");
+        own(z, "mul");
+        own(y, "mul");
+        sameShape(x, z, "mul", "x", "z");
+        sameShape(x, y, "mul", "x", "y");
+        kernels().mul(x.address(), z.address(), y.address(), x.numel());
+    }
+}

@@ -1,0 +1,214 @@
+package org.hvae4j.tensor;
+
+import static org.hvae4j.bridge.CudaNative.*;
+
+import org.bytedeco.cuda.cublas.cublasContext;
+import org.bytedeco.cuda.cudart.CUstream_st;
+import org.bytedeco.cuda.global.cublas;
+import org.bytedeco.cuda.global.cudart;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.hvae4j.bridge.NativeStatus;
+
+/**
+ * CUDA kernels: libhvae4j_cuda for our operations and cuBLAS (JavaCPP presets) for products, all enqueued on one
+ * stream of one device. Only the CUDA backend loads this class.
+ */
+final class CudaKernels implements Kernels {
+    private final int device;
+    private final CUstream_st stream;
+    private final long streamAddress;
+    private final cublasContext blas;
+    private final ThreadLocal<FloatPointer[]> scalars = ThreadLocal.withInitial(
+            () -> new FloatPointer[] {new FloatPointer(1), new FloatPointer(1)});
+    private final ThreadLocal<int[]> currentDevice = ThreadLocal.withInitial(() -> new int[] {-1});
+
+    CudaKernels(int device) {
+        this.device = device;
+        ensureDevice();
+        this.stream = new CUstream_st();
+        checkCuda(cudart.cudaStreamCreate(stream), "cudaStreamCreate");
+        this.streamAddress = stream.address();
+        this.blas = new cublasContext();
+        checkBlas(cublas.cublasCreate_v2(blas), "cublasCreate");
+        checkBlas(cublas.cublasSetStream_v2(blas, stream), "cublasSetStream");
+    }
+
+    CUstream_st stream() {
+        return stream;
+    }
+
+    /** The CUDA runtime binds a current device per host thread: set it when this thread has another one. */
+    void ensureDevice() {
+        int[] cur = currentDevice.get();
+        if (cur[0] != device) {
+            checkCuda(cudart.cudaSetDevice(device), "cudaSetDevice(" + device + ")");
+            cur[0] = device;
+        }
+    }
+
+    static String errorName(int cudaError) {
+        Pointer p = cudart.cudaGetErrorName(cudaError);
+        return p == null ? "cudaError " + cudaError : cudart.cudaGetErrorName(cudaError).getString();
+    }
+
+    static void checkCuda(int err, String op) {
+        if (err != 0) {
+            String name = errorName(err);
+            if (err == cudart.cudaErrorMemoryAllocation) {
+                throw new GpuOutOfMemoryException(op, name, err);
+            }
+            throw new CudaException(op, name, err);
+        }
+    }
+
+    static void checkBlas(int status, String op) {
+        if (status != 0) {
+            throw new CudaException(op, cublas.cublasGetStatusName(status).getString(), status);
+        }
+    }
+
+    /** Our kernels return HVAE4J_CUDA_ERROR_BASE + cudaError_t for launch failures. */
+    static void check(int status, String op) {
+        if (status == NativeStatus.OK) {
+            return;
+        }
+        if (status >= NativeStatus.CUDA_ERROR_BASE) {
+            checkCuda(status - NativeStatus.CUDA_ERROR_BASE, op);
+        }
+        throw new NativeException(op + ": " + NativeStatus.describe(status), status);
+    }
+
+    static Pointer at(long address) {
+        return new CpuKernels.At(address, 0);
+    }
+
+    long allocate(long bytes) {
+        ensureDevice();
+        Pointer p = new Pointer();
+        checkCuda(cudart.cudaMalloc(p, bytes), "cudaMalloc(" + bytes + " bytes)");
+        return p.address();
+    }
+
+    void free(long address) {
+        ensureDevice();
+        checkCuda(cudart.cudaFree(at(address)), "cudaFree");
+    }
+
+    @Override
+    public void fill(long y, float value, long n) {
+        ensureDevice();
+        check(hvae4j_cuda_fill(y, value, n, streamAddress), "fill");
+    }
+
+    @Override
+    public void axpby(float alpha, long x, float beta, long y, long n) {
+        ensureDevice();
+        check(hvae4j_cuda_axpby(alpha, x, beta, y, n, streamAddress), "axpby");
+    }
+
+    @Override
+    public void mul(long x, long z, long y, long n) {
+        ensureDevice();
+        check(hvae4j_cuda_mul(x, z, y, n, streamAddress), "mul");
+    }
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long b,
+            int ldb, float beta, long c, int ldc) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        ensureDevice();
+        FloatPointer[] s = scalars.get();
+        s[0].put(alpha);
+        s[1].put(beta);
+        // cuBLAS is column-major: a row-major C is a column-major Cᵀ = op(B)ᵀ op(A)ᵀ, so swap the operands.
+        checkBlas(cublas.cublasSgemm_v2(blas,
+                transB ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N,
+                transA ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N,
+                n, m, k, s[0], new CpuKernels.At(b, 0), ldb, new CpuKernels.At(a, 0), lda, s[1],
+                new CpuKernels.At(c, 0), ldc), "cublasSgemm");
+    }
+
+    @Override
+    public void biasAdd(long y, long bias, long rows, long cols) {
+        ensureDevice();
+        check(hvae4j_cuda_bias_add(y, bias, rows, cols, streamAddress), "biasAdd");
+    }
+
+    @Override
+    public void activationForward(int act, float alpha, long x, long y, long n) {
+        ensureDevice();
+        check(hvae4j_cuda_activation_forward(act, alpha, x, y, n, streamAddress), "activation");
+    }
+
+    @Override
+    public void activationBackward(int act, float alpha, long x, long y, long dy, long dx, long n) {
+        ensureDevice();
+        check(hvae4j_cuda_activation_backward(act, alpha, x, y, dy, dx, n, streamAddress), "activationBackward");
+    }
+
+    @Override
+    public void sumRows(long x, long rows, long cols, float alpha, float beta, long out) {
+        ensureDevice();
+        check(hvae4j_cuda_sum_rows(x, rows, cols, alpha, beta, out, streamAddress), "sumRows");
+    }
+
+    @Override
+    public void sumCols(long x, long rows, long cols, float alpha, float beta, long out) {
+        ensureDevice();
+        check(hvae4j_cuda_sum_cols(x, rows, cols, alpha, beta, out, streamAddress), "sumCols");
+    }
+
+    @Override
+    public void sumSquares(long x, long n, boolean accumulate, long out) {
+        ensureDevice();
+        check(hvae4j_cuda_sum_squares(x, n, accumulate ? 1 : 0, out, streamAddress), "sumSquares");
+    }
+
+    @Override
+    public void copy(long src, long dst, long bytes) {
+        if (bytes == 0 || src == dst) {
+            return;
+        }
+        ensureDevice();
+        checkCuda(cudart.cudaMemcpyAsync(at(dst), at(src), bytes, cudart.cudaMemcpyDeviceToDevice, stream),
+                "cudaMemcpyAsync(device to device)");
+    }
+
+    @Override
+    public void copyFromHost(float[] src, int srcOffset, long dst, long count) {
+        if (count == 0) {
+            return;
+        }
+        ensureDevice();
+        try (FloatPointer host = new FloatPointer(count)) {
+            host.put(src, srcOffset, Math.toIntExact(count));
+            checkCuda(cudart.cudaMemcpyAsync(at(dst), host, count * Float.BYTES, cudart.cudaMemcpyHostToDevice,
+                    stream), "cudaMemcpyAsync(host to device)");
+            // The staging buffer is freed when this block ends: the copy must be done by then.
+            checkCuda(cudart.cudaStreamSynchronize(stream), "cudaStreamSynchronize");
+        }
+    }
+
+    @Override
+    public void copyToHost(long src, float[] dst, int dstOffset, long count) {
+        if (count == 0) {
+            return;
+        }
+        ensureDevice();
+        try (FloatPointer host = new FloatPointer(count)) {
+            checkCuda(cudart.cudaMemcpyAsync(host, at(src), count * Float.BYTES, cudart.cudaMemcpyDeviceToHost,
+                    stream), "cudaMemcpyAsync(device to host)");
+            checkCuda(cudart.cudaStreamSynchronize(stream), "cudaStreamSynchronize");
+            host.get(dst, dstOffset, Math.toIntExact(count));
+        }
+    }
+
+    @Override
+    public void synchronize() {
+        ensureDevice();
+        checkCuda(cudart.cudaStreamSynchronize(stream), "cudaStreamSynchronize");
+    }
+}

@@ -1,0 +1,46 @@
+package org.hvae4j.tensor;
+
+/**
+ * The operations one backend runs, on raw addresses of its own memory: the layer under {@link Backend}'s
+ * checked, tensor-level methods. The CPU and CUDA implementations call the same C API (hvae4j_cpu.h and
+ * hvae4j_cuda.h), so both compute the same functions. Every method throws {@link NativeException} (or
+ * {@link CudaException}) when native code reports a failure. Prefer the tensor-level API; this one does not
+ * check shapes or devices.
+ */
+public interface Kernels {
+    void fill(long y, float value, long n);
+
+    /** y = alpha x + beta y; beta = 0 overwrites y whatever it held. */
+    void axpby(float alpha, long x, float beta, long y, long n);
+
+    /** y = x ⊙ z. */
+    void mul(long x, long z, long y, long n);
+
+    /** Row-major C[m×n] = alpha op(A) op(B) + beta C with leading dimensions lda, ldb, ldc. */
+    void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long b, int ldb,
+            float beta, long c, int ldc);
+
+    void biasAdd(long y, long bias, long rows, long cols);
+
+    void activationForward(int act, float alpha, long x, long y, long n);
+
+    void activationBackward(int act, float alpha, long x, long y, long dy, long dx, long n);
+
+    void sumRows(long x, long rows, long cols, float alpha, float beta, long out);
+
+    void sumCols(long x, long rows, long cols, float alpha, float beta, long out);
+
+    void sumSquares(long x, long n, boolean accumulate, long out);
+
+    /** Copies bytes between two addresses of this backend's memory. */
+    void copy(long src, long dst, long bytes);
+
+    /** Copies from a Java array into this backend's memory. */
+    void copyFromHost(float[] src, int srcOffset, long dst, long count);
+
+    /** Copies from this backend's memory into a Java array (waits for pending work). */
+    void copyToHost(long src, float[] dst, int dstOffset, long count);
+
+    /** Waits until every operation enqueued so far has finished. */
+    void synchronize();
+}
