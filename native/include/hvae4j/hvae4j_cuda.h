@@ -25,6 +25,54 @@ int hvae4j_cuda_sum_cols(const float* x, int64_t rows, int64_t cols, float alpha
                          void* stream);
 int hvae4j_cuda_sum_squares(const float* x, int64_t n, int accumulate, float* out, void* stream);
 
+/* ---- fused latent operations (hvae4j/latent.h): rows are batch x samples, sample-major (row = s * batch + b).
+ * Noise is Philox4x32-10 keyed by (seed, offset) and indexed by element; backward passes regenerate it.
+ * Per-row outputs and weights (kl, logq, logp, w_*) have one value per row; any of them may be null. */
+
+/* Gaussian latent. flags: 1 standard-normal prior (p_mu, p_lv ignored), 2 residual posterior
+ * (q_mu, q_lv are the residuals on the prior), 4 log q gradient through z only (backward). Writes z and the
+ * per-row KL(q||p), log q(z), log p(z). */
+int hvae4j_cuda_gaussian_forward(int64_t rows, int64_t cols, int flags, const float* q_mu, const float* q_lv,
+    const float* p_mu, const float* p_lv, uint64_t seed, uint64_t offset, float* z, float* kl, float* logq, float* logp, void* stream);
+/* Gradients of sum(dz * z) + sum_r(w_kl[r] KL_r + w_logq[r] log q_r + w_logp[r] log p_r). dz may be null (zero);
+ * d_p_mu and d_p_lv may be null for the standard prior. */
+int hvae4j_cuda_gaussian_backward(int64_t rows, int64_t cols, int flags, const float* q_mu, const float* q_lv,
+    const float* p_mu, const float* p_lv, uint64_t seed, uint64_t offset, const float* dz, const float* w_kl,
+    const float* w_logq, const float* w_logp, float* d_q_mu, float* d_q_lv, float* d_p_mu, float* d_p_lv, void* stream);
+
+/* Bernoulli latent on logits. estimator: 0 straight-through identity, 1 straight-through sigmoid derivative,
+ * 2 Concrete (relaxed sample, temperature tau), 3 hard-sample straight-through Gumbel, 4 REINFORCE.
+ * The prior is p_logits, or the constant logit p_logit when p_logits is null. */
+int hvae4j_cuda_bernoulli_forward(int64_t rows, int64_t cols, int estimator, float tau, const float* q_logits,
+    const float* p_logits, float p_logit, uint64_t seed, uint64_t offset, float* z, float* kl, float* logq, float* logp, void* stream);
+/* signal: per-row learning signal (reward minus baseline) for REINFORCE, else ignored (may be null). */
+int hvae4j_cuda_bernoulli_backward(int64_t rows, int64_t cols, int estimator, float tau, const float* q_logits,
+    const float* p_logits, float p_logit, uint64_t seed, uint64_t offset, const float* dz, const float* w_kl,
+    const float* w_logq, const float* w_logp, const float* signal, float* d_q_logits, float* d_p_logits, void* stream);
+
+/* Decoder likelihoods. x has x_rows rows (rows must be a multiple): output row r reads target row r % x_rows,
+ * so k importance samples share one copy of the batch. binarize != 0 draws 0/1 targets with P(1) = x from the
+ * (seed, offset) stream indexed by the target element. */
+int hvae4j_cuda_bernoulli_likelihood_forward(int64_t rows, int64_t cols, int64_t x_rows, const float* logits,
+    const float* x, int binarize, uint64_t seed, uint64_t offset, float* logp, void* stream);
+int hvae4j_cuda_bernoulli_likelihood_backward(int64_t rows, int64_t cols, int64_t x_rows, const float* logits,
+    const float* x, int binarize, uint64_t seed, uint64_t offset, const float* w, float* d_logits, void* stream);
+/* Gaussian likelihood with mean mu and log-variance lv ([rows, cols]), or the fixed log-variance lv_const when
+ * lv is null (then d_lv may be null). */
+int hvae4j_cuda_gaussian_likelihood_forward(int64_t rows, int64_t cols, int64_t x_rows, const float* mu,
+    const float* lv, float lv_const, const float* x, float* logp, void* stream);
+int hvae4j_cuda_gaussian_likelihood_backward(int64_t rows, int64_t cols, int64_t x_rows, const float* mu,
+    const float* lv, float lv_const, const float* x, const float* w, float* d_mu, float* d_lv, void* stream);
+
+/* Importance weighting over k samples of `batch` examples: logw[s * batch + b]. bound[b] = log mean_s exp(logw),
+ * wnorm = normalized weights (the IWAE gradient weights), wsq = their squares (DReG). Outputs may be null. */
+int hvae4j_cuda_iwae(int64_t k, int64_t batch, const float* logw, float* bound, float* wnorm, float* wsq, void* stream);
+
+/* y[s * rows + r] = x[r] for s < times (k copies of a batch), and its adjoint
+ * y[r] = sum_s x[s * rows + r] + beta * y[r]. */
+int hvae4j_cuda_repeat_rows(const float* x, int64_t rows, int64_t cols, int64_t times, float* y, void* stream);
+int hvae4j_cuda_sum_repeats(const float* x, int64_t rows, int64_t cols, int64_t times, float beta, float* y, void* stream);
+
 #ifdef __cplusplus
 }
 #endif

@@ -55,4 +55,46 @@ public final class CpuNative {
 
     public static native int hvae4j_cpu_sum_squares(@Cast("const float*") long x, long n, int accumulate,
             @Cast("float*") long out);
+
+    // ---- fused latent operations (generated from the C header; keep in step with it) ----
+
+    public static native int hvae4j_cpu_gaussian_forward(long rows, long cols, int flags, @Cast("const float*") long q_mu, @Cast("const float*") long q_lv, @Cast("const float*") long p_mu, @Cast("const float*") long p_lv, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("float*") long z, @Cast("float*") long kl, @Cast("float*") long logq, @Cast("float*") long logp);
+
+    public static native int hvae4j_cpu_gaussian_backward(long rows, long cols, int flags, @Cast("const float*") long q_mu, @Cast("const float*") long q_lv, @Cast("const float*") long p_mu, @Cast("const float*") long p_lv, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("const float*") long dz, @Cast("const float*") long w_kl, @Cast("const float*") long w_logq, @Cast("const float*") long w_logp, @Cast("float*") long d_q_mu, @Cast("float*") long d_q_lv, @Cast("float*") long d_p_mu, @Cast("float*") long d_p_lv);
+
+    public static native int hvae4j_cpu_bernoulli_forward(long rows, long cols, int estimator, float tau, @Cast("const float*") long q_logits, @Cast("const float*") long p_logits, float p_logit, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("float*") long z, @Cast("float*") long kl, @Cast("float*") long logq, @Cast("float*") long logp);
+
+    public static native int hvae4j_cpu_bernoulli_backward(long rows, long cols, int estimator, float tau, @Cast("const float*") long q_logits, @Cast("const float*") long p_logits, float p_logit, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("const float*") long dz, @Cast("const float*") long w_kl, @Cast("const float*") long w_logq, @Cast("const float*") long w_logp, @Cast("const float*") long signal, @Cast("float*") long d_q_logits, @Cast("float*") long d_p_logits);
+
+    public static native int hvae4j_cpu_bernoulli_likelihood_forward(long rows, long cols, long x_rows, @Cast("const float*") long logits, @Cast("const float*") long x, int binarize, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("float*") long logp);
+
+    public static native int hvae4j_cpu_bernoulli_likelihood_backward(long rows, long cols, long x_rows, @Cast("const float*") long logits, @Cast("const float*") long x, int binarize, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("const float*") long w, @Cast("float*") long d_logits);
+
+    public static native int hvae4j_cpu_gaussian_likelihood_forward(long rows, long cols, long x_rows, @Cast("const float*") long mu, @Cast("const float*") long lv, float lv_const, @Cast("const float*") long x, @Cast("float*") long logp);
+
+    public static native int hvae4j_cpu_gaussian_likelihood_backward(long rows, long cols, long x_rows, @Cast("const float*") long mu, @Cast("const float*") long lv, float lv_const, @Cast("const float*") long x, @Cast("const float*") long w, @Cast("float*") long d_mu, @Cast("float*") long d_lv);
+
+    public static native int hvae4j_cpu_iwae(long k, long batch, @Cast("const float*") long logw, @Cast("float*") long bound, @Cast("float*") long wnorm, @Cast("float*") long wsq);
+
+    public static native int hvae4j_cpu_gaussian_forward_f64(long rows, long cols, int flags, @Cast("const double*") long q_mu, @Cast("const double*") long q_lv, @Cast("const double*") long p_mu, @Cast("const double*") long p_lv, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("double*") long z, @Cast("double*") long kl, @Cast("double*") long logq, @Cast("double*") long logp);
+
+    public static native int hvae4j_cpu_gaussian_backward_f64(long rows, long cols, int flags, @Cast("const double*") long q_mu, @Cast("const double*") long q_lv, @Cast("const double*") long p_mu, @Cast("const double*") long p_lv, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("const double*") long dz, @Cast("const double*") long w_kl, @Cast("const double*") long w_logq, @Cast("const double*") long w_logp, @Cast("double*") long d_q_mu, @Cast("double*") long d_q_lv, @Cast("double*") long d_p_mu, @Cast("double*") long d_p_lv);
+
+    public static native int hvae4j_cpu_bernoulli_forward_f64(long rows, long cols, int estimator, double tau, @Cast("const double*") long q_logits, @Cast("const double*") long p_logits, double p_logit, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("double*") long z, @Cast("double*") long kl, @Cast("double*") long logq, @Cast("double*") long logp);
+
+    public static native int hvae4j_cpu_bernoulli_backward_f64(long rows, long cols, int estimator, double tau, @Cast("const double*") long q_logits, @Cast("const double*") long p_logits, double p_logit, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("const double*") long dz, @Cast("const double*") long w_kl, @Cast("const double*") long w_logq, @Cast("const double*") long w_logp, @Cast("const double*") long signal, @Cast("double*") long d_q_logits, @Cast("double*") long d_p_logits);
+
+    public static native int hvae4j_cpu_bernoulli_likelihood_forward_f64(long rows, long cols, long x_rows, @Cast("const double*") long logits, @Cast("const double*") long x, int binarize, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("double*") long logp);
+
+    public static native int hvae4j_cpu_bernoulli_likelihood_backward_f64(long rows, long cols, long x_rows, @Cast("const double*") long logits, @Cast("const double*") long x, int binarize, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("const double*") long w, @Cast("double*") long d_logits);
+
+    public static native int hvae4j_cpu_gaussian_likelihood_forward_f64(long rows, long cols, long x_rows, @Cast("const double*") long mu, @Cast("const double*") long lv, double lv_const, @Cast("const double*") long x, @Cast("double*") long logp);
+
+    public static native int hvae4j_cpu_gaussian_likelihood_backward_f64(long rows, long cols, long x_rows, @Cast("const double*") long mu, @Cast("const double*") long lv, double lv_const, @Cast("const double*") long x, @Cast("const double*") long w, @Cast("double*") long d_mu, @Cast("double*") long d_lv);
+
+    public static native int hvae4j_cpu_iwae_f64(long k, long batch, @Cast("const double*") long logw, @Cast("double*") long bound, @Cast("double*") long wnorm, @Cast("double*") long wsq);
+
+    public static native int hvae4j_cpu_repeat_rows(@Cast("const float*") long x, long rows, long cols, long times, @Cast("float*") long y);
+
+    public static native int hvae4j_cpu_sum_repeats(@Cast("const float*") long x, long rows, long cols, long times, float beta, @Cast("float*") long y);
 }

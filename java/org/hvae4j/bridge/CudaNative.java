@@ -49,4 +49,28 @@ public final class CudaNative {
 
     public static native int hvae4j_cuda_sum_squares(@Cast("const float*") long x, long n, int accumulate,
             @Cast("float*") long out, @Cast("void*") long stream);
+
+    // ---- fused latent operations (generated from the C header; keep in step with it) ----
+
+    public static native int hvae4j_cuda_gaussian_forward(long rows, long cols, int flags, @Cast("const float*") long q_mu, @Cast("const float*") long q_lv, @Cast("const float*") long p_mu, @Cast("const float*") long p_lv, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("float*") long z, @Cast("float*") long kl, @Cast("float*") long logq, @Cast("float*") long logp, @Cast("void*") long stream);
+
+    public static native int hvae4j_cuda_gaussian_backward(long rows, long cols, int flags, @Cast("const float*") long q_mu, @Cast("const float*") long q_lv, @Cast("const float*") long p_mu, @Cast("const float*") long p_lv, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("const float*") long dz, @Cast("const float*") long w_kl, @Cast("const float*") long w_logq, @Cast("const float*") long w_logp, @Cast("float*") long d_q_mu, @Cast("float*") long d_q_lv, @Cast("float*") long d_p_mu, @Cast("float*") long d_p_lv, @Cast("void*") long stream);
+
+    public static native int hvae4j_cuda_bernoulli_forward(long rows, long cols, int estimator, float tau, @Cast("const float*") long q_logits, @Cast("const float*") long p_logits, float p_logit, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("float*") long z, @Cast("float*") long kl, @Cast("float*") long logq, @Cast("float*") long logp, @Cast("void*") long stream);
+
+    public static native int hvae4j_cuda_bernoulli_backward(long rows, long cols, int estimator, float tau, @Cast("const float*") long q_logits, @Cast("const float*") long p_logits, float p_logit, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("const float*") long dz, @Cast("const float*") long w_kl, @Cast("const float*") long w_logq, @Cast("const float*") long w_logp, @Cast("const float*") long signal, @Cast("float*") long d_q_logits, @Cast("float*") long d_p_logits, @Cast("void*") long stream);
+
+    public static native int hvae4j_cuda_bernoulli_likelihood_forward(long rows, long cols, long x_rows, @Cast("const float*") long logits, @Cast("const float*") long x, int binarize, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("float*") long logp, @Cast("void*") long stream);
+
+    public static native int hvae4j_cuda_bernoulli_likelihood_backward(long rows, long cols, long x_rows, @Cast("const float*") long logits, @Cast("const float*") long x, int binarize, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("const float*") long w, @Cast("float*") long d_logits, @Cast("void*") long stream);
+
+    public static native int hvae4j_cuda_gaussian_likelihood_forward(long rows, long cols, long x_rows, @Cast("const float*") long mu, @Cast("const float*") long lv, float lv_const, @Cast("const float*") long x, @Cast("float*") long logp, @Cast("void*") long stream);
+
+    public static native int hvae4j_cuda_gaussian_likelihood_backward(long rows, long cols, long x_rows, @Cast("const float*") long mu, @Cast("const float*") long lv, float lv_const, @Cast("const float*") long x, @Cast("const float*") long w, @Cast("float*") long d_mu, @Cast("float*") long d_lv, @Cast("void*") long stream);
+
+    public static native int hvae4j_cuda_iwae(long k, long batch, @Cast("const float*") long logw, @Cast("float*") long bound, @Cast("float*") long wnorm, @Cast("float*") long wsq, @Cast("void*") long stream);
+
+    public static native int hvae4j_cuda_repeat_rows(@Cast("const float*") long x, long rows, long cols, long times, @Cast("float*") long y, @Cast("void*") long stream);
+
+    public static native int hvae4j_cuda_sum_repeats(@Cast("const float*") long x, long rows, long cols, long times, float beta, @Cast("float*") long y, @Cast("void*") long stream);
 }

@@ -371,4 +371,26 @@ public abstract class Backend {
         sameShape(x, y, "mul", "x", "y");
         kernels().mul(x.address(), z.address(), y.address(), x.numel());
     }
+
+    /** y = k stacked copies of x (sample-major: rows s·x.rows() + r): the k importance samples of a batch. */
+    public void repeatRows(Tensor x, int k, Tensor y) {
+        own(x, "repeatRows");
+        own(y, "repeatRows");
+        if (k < 0 || y.rows() != (long) x.rows() * k || y.cols() != x.cols()) {
+            throw new IllegalArgumentException("repeatRows: y " + y.shape() + " must hold " + k + " copies of x "
+                    + x.shape());
+        }
+        kernels().repeatRows(x.address(), x.rows(), x.cols(), k, y.address());
+    }
+
+    /** y = Σ_s x[s·y.rows() + r] + beta·y: the adjoint of {@link #repeatRows}. */
+    public void sumRepeats(Tensor x, int k, Tensor y, float beta) {
+        own(x, "sumRepeats");
+        own(y, "sumRepeats");
+        if (k < 0 || x.rows() != (long) y.rows() * k || y.cols() != x.cols()) {
+            throw new IllegalArgumentException("sumRepeats: x " + x.shape() + " must hold " + k + " blocks of y "
+                    + y.shape());
+        }
+        kernels().sumRepeats(x.address(), y.rows(), y.cols(), k, beta, y.address());
+    }
 }

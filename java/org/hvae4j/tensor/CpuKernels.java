@@ -118,4 +118,76 @@ final class CpuKernels implements Kernels {
 
     @Override
     public void synchronize() {}
+
+    @Override
+    public void gaussianForward(long rows, long cols, int flags, long qMu, long qLv, long pMu, long pLv, long seed,
+            long offset, long z, long kl, long logq, long logp) {
+        check(hvae4j_cpu_gaussian_forward(rows, cols, flags, qMu, qLv, pMu, pLv, seed, offset, z, kl, logq, logp),
+                "gaussianForward");
+    }
+
+    @Override
+    public void gaussianBackward(long rows, long cols, int flags, long qMu, long qLv, long pMu, long pLv, long seed,
+            long offset, long dz, long wKl, long wLogq, long wLogp, long dqMu, long dqLv, long dpMu, long dpLv) {
+        check(hvae4j_cpu_gaussian_backward(rows, cols, flags, qMu, qLv, pMu, pLv, seed, offset, dz, wKl, wLogq, wLogp,
+                dqMu, dqLv, dpMu, dpLv), "gaussianBackward");
+    }
+
+    @Override
+    public void bernoulliForward(long rows, long cols, int estimator, float tau, long qLogits, long pLogits,
+            float pLogit, long seed, long offset, long z, long kl, long logq, long logp) {
+        check(hvae4j_cpu_bernoulli_forward(rows, cols, estimator, tau, qLogits, pLogits, pLogit, seed, offset, z, kl,
+                logq, logp), "bernoulliForward");
+    }
+
+    @Override
+    public void bernoulliBackward(long rows, long cols, int estimator, float tau, long qLogits, long pLogits,
+            float pLogit, long seed, long offset, long dz, long wKl, long wLogq, long wLogp, long signal,
+            long dqLogits, long dpLogits) {
+        check(hvae4j_cpu_bernoulli_backward(rows, cols, estimator, tau, qLogits, pLogits, pLogit, seed, offset, dz, wKl,
+                wLogq, wLogp, signal, dqLogits, dpLogits), "bernoulliBackward");
+    }
+
+    @Override
+    public void bernoulliLikelihoodForward(long rows, long cols, long xRows, long logits, long x, boolean binarize,
+            long seed, long offset, long logp) {
+        check(hvae4j_cpu_bernoulli_likelihood_forward(rows, cols, xRows, logits, x, binarize ? 1 : 0, seed, offset,
+                logp), "bernoulliLikelihoodForward");
+    }
+
+    @Override
+    public void bernoulliLikelihoodBackward(long rows, long cols, long xRows, long logits, long x, boolean binarize,
+            long seed, long offset, long w, long dLogits) {
+        check(hvae4j_cpu_bernoulli_likelihood_backward(rows, cols, xRows, logits, x, binarize ? 1 : 0, seed, offset, w,
+                dLogits), "bernoulliLikelihoodBackward");
+    }
+
+    @Override
+    public void gaussianLikelihoodForward(long rows, long cols, long xRows, long mu, long lv, float lvConst, long x,
+            long logp) {
+        check(hvae4j_cpu_gaussian_likelihood_forward(rows, cols, xRows, mu, lv, lvConst, x, logp),
+                "gaussianLikelihoodForward");
+    }
+
+    @Override
+    public void gaussianLikelihoodBackward(long rows, long cols, long xRows, long mu, long lv, float lvConst, long x,
+            long w, long dMu, long dLv) {
+        check(hvae4j_cpu_gaussian_likelihood_backward(rows, cols, xRows, mu, lv, lvConst, x, w, dMu, dLv),
+                "gaussianLikelihoodBackward");
+    }
+
+    @Override
+    public void iwae(long k, long batch, long logw, long bound, long wnorm, long wsq) {
+        check(hvae4j_cpu_iwae(k, batch, logw, bound, wnorm, wsq), "iwae");
+    }
+
+    @Override
+    public void repeatRows(long x, long rows, long cols, long times, long y) {
+        check(hvae4j_cpu_repeat_rows(x, rows, cols, times, y), "repeatRows");
+    }
+
+    @Override
+    public void sumRepeats(long x, long rows, long cols, long times, float beta, long y) {
+        check(hvae4j_cpu_sum_repeats(x, rows, cols, times, beta, y), "sumRepeats");
+    }
 }

@@ -211,4 +211,87 @@ final class CudaKernels implements Kernels {
         ensureDevice();
         checkCuda(cudart.cudaStreamSynchronize(stream), "cudaStreamSynchronize");
     }
+
+    @Override
+    public void gaussianForward(long rows, long cols, int flags, long qMu, long qLv, long pMu, long pLv, long seed,
+            long offset, long z, long kl, long logq, long logp) {
+        ensureDevice();
+        check(hvae4j_cuda_gaussian_forward(rows, cols, flags, qMu, qLv, pMu, pLv, seed, offset, z, kl, logq, logp, streamAddress),
+                "gaussianForward");
+    }
+
+    @Override
+    public void gaussianBackward(long rows, long cols, int flags, long qMu, long qLv, long pMu, long pLv, long seed,
+            long offset, long dz, long wKl, long wLogq, long wLogp, long dqMu, long dqLv, long dpMu, long dpLv) {
+        ensureDevice();
+        check(hvae4j_cuda_gaussian_backward(rows, cols, flags, qMu, qLv, pMu, pLv, seed, offset, dz, wKl, wLogq, wLogp,
+                dqMu, dqLv, dpMu, dpLv, streamAddress), "gaussianBackward");
+    }
+
+    @Override
+    public void bernoulliForward(long rows, long cols, int estimator, float tau, long qLogits, long pLogits,
+            float pLogit, long seed, long offset, long z, long kl, long logq, long logp) {
+        ensureDevice();
+        check(hvae4j_cuda_bernoulli_forward(rows, cols, estimator, tau, qLogits, pLogits, pLogit, seed, offset, z, kl,
+                logq, logp, streamAddress), "bernoulliForward");
+    }
+
+    @Override
+    public void bernoulliBackward(long rows, long cols, int estimator, float tau, long qLogits, long pLogits,
+            float pLogit, long seed, long offset, long dz, long wKl, long wLogq, long wLogp, long signal,
+            long dqLogits, long dpLogits) {
+        ensureDevice();
+        check(hvae4j_cuda_bernoulli_backward(rows, cols, estimator, tau, qLogits, pLogits, pLogit, seed, offset, dz, wKl,
+                wLogq, wLogp, signal, dqLogits, dpLogits, streamAddress), "bernoulliBackward");
+    }
+
+    @Override
+    public void bernoulliLikelihoodForward(long rows, long cols, long xRows, long logits, long x, boolean binarize,
+            long seed, long offset, long logp) {
+        ensureDevice();
+        check(hvae4j_cuda_bernoulli_likelihood_forward(rows, cols, xRows, logits, x, binarize ? 1 : 0, seed, offset,
+                logp, streamAddress), "bernoulliLikelihoodForward");
+    }
+
+    @Override
+    public void bernoulliLikelihoodBackward(long rows, long cols, long xRows, long logits, long x, boolean binarize,
+            long seed, long offset, long w, long dLogits) {
+        ensureDevice();
+        check(hvae4j_cuda_bernoulli_likelihood_backward(rows, cols, xRows, logits, x, binarize ? 1 : 0, seed, offset, w,
+                dLogits, streamAddress), "bernoulliLikelihoodBackward");
+    }
+
+    @Override
+    public void gaussianLikelihoodForward(long rows, long cols, long xRows, long mu, long lv, float lvConst, long x,
+            long logp) {
+        ensureDevice();
+        check(hvae4j_cuda_gaussian_likelihood_forward(rows, cols, xRows, mu, lv, lvConst, x, logp, streamAddress),
+                "gaussianLikelihoodForward");
+    }
+
+    @Override
+    public void gaussianLikelihoodBackward(long rows, long cols, long xRows, long mu, long lv, float lvConst, long x,
+            long w, long dMu, long dLv) {
+        ensureDevice();
+        check(hvae4j_cuda_gaussian_likelihood_backward(rows, cols, xRows, mu, lv, lvConst, x, w, dMu, dLv, streamAddress),
+                "gaussianLikelihoodBackward");
+    }
+
+    @Override
+    public void iwae(long k, long batch, long logw, long bound, long wnorm, long wsq) {
+        ensureDevice();
+        check(hvae4j_cuda_iwae(k, batch, logw, bound, wnorm, wsq, streamAddress), "iwae");
+    }
+
+    @Override
+    public void repeatRows(long x, long rows, long cols, long times, long y) {
+        ensureDevice();
+        check(hvae4j_cuda_repeat_rows(x, rows, cols, times, y, streamAddress), "repeatRows");
+    }
+
+    @Override
+    public void sumRepeats(long x, long rows, long cols, long times, float beta, long y) {
+        ensureDevice();
+        check(hvae4j_cuda_sum_repeats(x, rows, cols, times, beta, y, streamAddress), "sumRepeats");
+    }
 }

@@ -43,4 +43,37 @@ public interface Kernels {
 
     /** Waits until every operation enqueued so far has finished. */
     void synchronize();
+
+    // ---- fused latent operations (see hvae4j/latent.h); 0 stands for a null pointer ----
+
+    void gaussianForward(long rows, long cols, int flags, long qMu, long qLv, long pMu, long pLv, long seed,
+            long offset, long z, long kl, long logq, long logp);
+
+    void gaussianBackward(long rows, long cols, int flags, long qMu, long qLv, long pMu, long pLv, long seed,
+            long offset, long dz, long wKl, long wLogq, long wLogp, long dqMu, long dqLv, long dpMu, long dpLv);
+
+    void bernoulliForward(long rows, long cols, int estimator, float tau, long qLogits, long pLogits,
+            float pLogit, long seed, long offset, long z, long kl, long logq, long logp);
+
+    void bernoulliBackward(long rows, long cols, int estimator, float tau, long qLogits, long pLogits,
+            float pLogit, long seed, long offset, long dz, long wKl, long wLogq, long wLogp, long signal,
+            long dqLogits, long dpLogits);
+
+    void bernoulliLikelihoodForward(long rows, long cols, long xRows, long logits, long x, boolean binarize,
+            long seed, long offset, long logp);
+
+    void bernoulliLikelihoodBackward(long rows, long cols, long xRows, long logits, long x, boolean binarize,
+            long seed, long offset, long w, long dLogits);
+
+    void gaussianLikelihoodForward(long rows, long cols, long xRows, long mu, long lv, float lvConst, long x,
+            long logp);
+
+    void gaussianLikelihoodBackward(long rows, long cols, long xRows, long mu, long lv, float lvConst, long x,
+            long w, long dMu, long dLv);
+
+    void iwae(long k, long batch, long logw, long bound, long wnorm, long wsq);
+
+    void repeatRows(long x, long rows, long cols, long times, long y);
+
+    void sumRepeats(long x, long rows, long cols, long times, float beta, long y);
 }

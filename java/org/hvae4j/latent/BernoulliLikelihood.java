@@ -1,0 +1,60 @@
+package org.hvae4j.latent;
+
+import static org.hvae4j.latent.Checks.*;
+
+import java.util.List;
+import org.hvae4j.tensor.Backend;
+import org.hvae4j.tensor.Tensor;
+
+/**
+ * Bernoulli observations on logits: log p(x|l) = Σ x·l + log σ(−l) for targets in [0, 1]. With
+ * {@link #binarized()}, grey-level targets are binarized inside the kernel (x̃ = 1 with probability x) from the
+ * Philox stream — dynamic binarization with no separate pass, the same x̃ in forward and backward and for every
+ * importance sample of an example.
+ */
+public record BernoulliLikelihood(boolean binarized) implements Likelihood {
+    public static BernoulliLikelihood of(boolean binarize) {
+        return new BernoulliLikelihood(binarize);
+    }
+
+    @Override
+    public int heads() {
+        return 1;
+    }
+
+    private static void check(Backend be, Tensor logits, Tensor x, String op) {
+        open(be, logits, op, "logits");
+        open(be, x, op, "x");
+        if (x.cols() != logits.cols() || x.rows() == 0 || logits.rows() % x.rows() != 0) {
+            throw new IllegalArgumentException(op + ": targets x " + x.shape() + " do not fit logits "
+                    + logits.shape() + " (same columns; logits rows a multiple of x rows)");
+        }
+    }
+
+    @Override
+    public void logProb(List<Tensor> params, Tensor x, Noise noise, Tensor logp) {
+        Tensor logits = params.get(0);
+        Backend be = logits.backend();
+        check(be, logits, x, "BernoulliLikelihood.logProb");
+        perRow(be, logp, logits.rows(), "BernoulliLikelihood.logProb", "logp");
+        be.kernels().bernoulliLikelihoodForward(logits.rows(), logits.cols(), x.rows(), logits.address(), x.address(),
+                binarized, noise.seed(), noise.offset(), logp.address());
+    }
+
+    @Override
+    public void backward(List<Tensor> params, Tensor x, Noise noise, Tensor w, List<Tensor> dParams) {
+        Tensor logits = params.get(0);
+        Backend be = logits.backend();
+        String op = "BernoulliLikelihood.backward";
+        check(be, logits, x, op);
+        perRow(be, w, logits.rows(), op, "w");
+        matrix(be, dParams.get(0), logits.rows(), logits.cols(), op, "dLogits");
+        be.kernels().bernoulliLikelihoodBackward(logits.rows(), logits.cols(), x.rows(), logits.address(),
+                x.address(), binarized, noise.seed(), noise.offset(), w.address(), dParams.get(0).address());
+    }
+
+    @Override
+    public String toString() {
+        return binarized ? "bernoulli-binarized" : "bernoulli";
+    }
+}

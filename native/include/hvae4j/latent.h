@@ -1,0 +1,164 @@
+// The fused operations of a stochastic layer, per element: forward values and backward gradients of
+// Gaussian and Bernoulli latents and of the decoder likelihoods. The CPU loops (src/cpu/latent.cpp) and the CUDA
+// kernels (src/cuda/latent.cu) both call these, so the two backends compute the same function.
+#pragma once
+#include "defs.h"
+#include "math.h"
+#include "random.h"
+
+namespace hvae4j {
+
+// Flags of the Gaussian latent.
+enum GaussianFlags : int {
+  GAUSSIAN_PRIOR_STANDARD = 1,     // p(z) = N(0, I): the prior tensors are ignored (and may be null)
+  GAUSSIAN_POSTERIOR_RESIDUAL = 2, // the posterior inputs are (d_mu, d_lv): mu_q = mu_p + d_mu, lv_q = lv_p + d_lv
+  GAUSSIAN_LOGQ_PATH_ONLY = 4,     // backward: log q(z) gradients flow through z only (STL / DReG), not through
+                                   // the density's parameters
+  GAUSSIAN_FLAGS_ALL = 7
+};
+
+// Gradient estimators of the Bernoulli latent.
+enum BernoulliEstimator : int {
+  BERNOULLI_ST_IDENTITY = 0,  // hard z forward; dz/dl := 1
+  BERNOULLI_ST_SIGMOID = 1,   // hard z forward; dz/dl := sigmoid'(l)
+  BERNOULLI_CONCRETE = 2,     // relaxed z = sigmoid((l - logit u) / tau) forward and backward
+  BERNOULLI_ST_GUMBEL = 3,    // hard z forward; dz/dl := d/dl sigmoid((l - logit u) / tau)
+  BERNOULLI_REINFORCE = 4,    // hard z forward; dl = signal * (z - sigmoid(l)), no path through z
+  BERNOULLI_ESTIMATOR_COUNT = 5
+};
+
+template <typename T>
+struct GaussianForward {
+  T z, kl, logq, logp;
+};
+
+template <typename T>
+struct GaussianGrads {
+  T q_mu, q_lv, p_mu, p_lv;
+};
+
+// a_mu, a_lv: the posterior inputs (mean and log-variance, or residuals). mp, lvp: the prior (ignored for the
+// standard normal). eps: the element's standard normal noise.
+template <typename T>
+HVAE4J_HD GaussianForward<T> gaussian_forward_element(int flags, T a_mu, T a_lv, T mp, T lvp, T eps) {
+  if (flags & GAUSSIAN_PRIOR_STANDARD) {
+    mp = T(0);
+    lvp = T(0);
+  }
+  const bool residual = (flags & GAUSSIAN_POSTERIOR_RESIDUAL) != 0;
+  T mq = residual ? mp + a_mu : a_mu;
+  T lvq = residual ? lvp + a_lv : a_lv;
+  GaussianForward<T> o;
+  o.z = gaussian_sample(mq, lvq, eps);
+  o.logq = gaussian_log_prob_eps(lvq, eps);
+  o.logp = gaussian_log_prob(o.z, mp, lvp);
+  // With residuals the variance ratio is exp(d_lv) exactly, not exp((lvp + d_lv) - lvp) after rounding.
+  o.kl = residual ? T(0.5) * (-a_lv + sat(exp_sat(a_lv) + gaussian_sq_std(a_mu, T(0), lvp)) - T(1))
+                  : gaussian_kl(mq, lvq, mp, lvp);
+  return o;
+}
+
+// Gradients of  sum_elements( gz * z ) + wk * KL + wq * log q(z) + wp * log p(z)  with respect to the posterior
+// and prior inputs, for the reparameterized z = mu_q + sigma_q * eps.
+template <typename T>
+HVAE4J_HD GaussianGrads<T> gaussian_backward_element(int flags, T a_mu, T a_lv, T mp, T lvp, T eps, T gz, T wk,
+                                                     T wq, T wp) {
+  const bool standard = (flags & GAUSSIAN_PRIOR_STANDARD) != 0;
+  if (standard) {
+    mp = T(0);
+    lvp = T(0);
+  }
+  const bool residual = (flags & GAUSSIAN_POSTERIOR_RESIDUAL) != 0;
+  const bool path_only = (flags & GAUSSIAN_LOGQ_PATH_ONLY) != 0;
+  T mq = residual ? mp + a_mu : a_mu;
+  T lvq = residual ? lvp + a_lv : a_lv;
+  T s = exp_sat(T(0.5) * lvq);
+  T z = gaussian_sample(mq, lvq, eps);
+  T inv_vp = exp_sat(-lvp);
+  T ratio = residual ? exp_sat(a_lv) : exp_sat(lvq - lvp);  // sigma_q^2 / sigma_p^2
+  T zd = sat((z - mp) * inv_vp);    // (z - mu_p) / sigma_p^2
+  T md = sat((mq - mp) * inv_vp);   // (mu_q - mu_p) / sigma_p^2
+
+  // dL/dz along every path that goes through z.
+  T g = gz - wp * zd;
+  if (path_only) g -= wq * sat(eps / s);  // d log q / dz = -(z - mu_q) / sigma_q^2 = -eps / sigma_q
+  g = sat(g);
+
+  GaussianGrads<T> d;
+  d.q_mu = sat(g + wk * md);
+  d.q_lv = sat(g * T(0.5) * s * eps + wk * T(0.5) * (ratio - T(1)) - (path_only ? T(0) : T(0.5) * wq));
+  if (standard) {
+    d.p_mu = T(0);
+    d.p_lv = T(0);
+  } else {
+    d.p_mu = sat(wp * zd - wk * md);
+    d.p_lv = sat(wp * T(0.5) * (gaussian_sq_std(z, mp, lvp) - T(1)) +
+                 wk * T(0.5) * (T(1) - ratio - gaussian_sq_std(mq, mp, lvp)));
+    if (residual) {
+      d.p_mu = sat(d.p_mu + d.q_mu);
+      d.p_lv = sat(d.p_lv + d.q_lv);
+    }
+  }
+  return d;
+}
+
+template <typename T>
+struct BernoulliForward {
+  T z, kl, logq, logp;
+};
+
+// The sample of a Bernoulli latent with posterior logit lq and uniform u: hard 0/1 (u < sigmoid(lq)), or for the
+// Concrete estimator the relaxed sigmoid((lq - logit u) / tau), which tends to the hard sample as tau -> 0.
+template <typename T>
+HVAE4J_HD T bernoulli_sample(int estimator, T tau, T lq, T u) {
+  if (estimator == BERNOULLI_CONCRETE) return sigmoid((lq - logistic_from_uniform(u)) / tau);
+  return bernoulli_decision((double)u, (double)lq) ? T(1) : T(0);
+}
+
+template <typename T>
+HVAE4J_HD BernoulliForward<T> bernoulli_forward_element(int estimator, T tau, T lq, T lp, T u) {
+  BernoulliForward<T> o;
+  o.z = bernoulli_sample(estimator, tau, lq, u);
+  o.logq = bernoulli_log_prob(o.z, lq);
+  o.logp = bernoulli_log_prob(o.z, lp);
+  o.kl = bernoulli_kl(lq, lp);
+  return o;
+}
+
+// Gradients (d lq, d lp) of  gz * z + wk * KL + wq * log q(z) + wp * log p(z)  [+ signal * log q(z) for
+// REINFORCE], with dz/dlq given by the estimator.
+template <typename T>
+HVAE4J_HD void bernoulli_backward_element(int estimator, T tau, T lq, T lp, T u, T gz, T wk, T wq, T wp, T signal,
+                                          T* d_lq, T* d_lp) {
+  T z = bernoulli_sample(estimator, tau, lq, u);
+  T q = sigmoid(lq);
+  // log q(z) = z lq + log sigmoid(-lq): d/dz = lq (the path through z), d/dlq = z - q (the score).
+  T g = gz + wq * lq + wp * lp;
+  T dz_dl;
+  switch (estimator) {
+    case BERNOULLI_ST_IDENTITY: dz_dl = T(1); break;
+    case BERNOULLI_ST_SIGMOID: dz_dl = q * sigmoid(-lq); break;
+    case BERNOULLI_CONCRETE:
+    case BERNOULLI_ST_GUMBEL: {
+      T a = (lq - logistic_from_uniform(u)) / tau;
+      dz_dl = sigmoid(a) * sigmoid(-a) / tau;
+      break;
+    }
+    default: dz_dl = T(0); break;  // REINFORCE: no pathwise gradient
+  }
+  T score = z - q;
+  T dl = g * dz_dl + wq * score + wk * bernoulli_kl_grad_lq(lq, lp);
+  if (estimator == BERNOULLI_REINFORCE) dl += signal * score;
+  *d_lq = sat(dl);
+  *d_lp = sat(wp * (z - sigmoid(lp)) + wk * bernoulli_kl_grad_lp(lq, lp));
+}
+
+// Decoder target: the grey level x, or with dynamic binarization a 0/1 draw with P(1) = x from the element's
+// uniform (the same draw in forward and backward, and for every importance sample of one example).
+template <typename T>
+HVAE4J_HD T likelihood_target(T x, bool binarize, uint64_t seed, uint64_t offset, uint64_t x_index) {
+  if (!binarize) return x;
+  return uniform_at<T>(seed, offset, x_index) < x ? T(1) : T(0);
+}
+
+}  // namespace hvae4j

@@ -1,0 +1,79 @@
+// Counter-based random numbers: Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3",
+// SC 2011). The stream is keyed by (seed, offset) and indexed by element, so the CPU and every CUDA thread
+// produce the same numbers for the same element without shared state, and backward passes regenerate the
+// noise of the forward pass instead of storing it.
+#pragma once
+#include "defs.h"
+#include "math.h"
+
+namespace hvae4j {
+
+struct Philox4 {
+  uint32_t v[4];
+};
+
+HVAE4J_HD uint32_t mulhilo32(uint32_t a, uint32_t b, uint32_t* hi) {
+  uint64_t p = (uint64_t)a * (uint64_t)b;
+  *hi = (uint32_t)(p >> 32);
+  return (uint32_t)p;
+}
+
+// Ten rounds of Philox4x32 on counter (c0..c3) with key (k0, k1).
+HVAE4J_HD Philox4 philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1) {
+  const uint32_t M0 = 0xD2511F53u, M1 = 0xCD9E8D57u, W0 = 0x9E3779B9u, W1 = 0xBB67AE85u;
+  for (int round = 0; round < 10; ++round) {
+    uint32_t hi0, hi1;
+    uint32_t lo0 = mulhilo32(M0, c0, &hi0);
+    uint32_t lo1 = mulhilo32(M1, c2, &hi1);
+    uint32_t n0 = hi1 ^ c1 ^ k0;
+    uint32_t n2 = hi0 ^ c3 ^ k1;
+    c0 = n0;
+    c1 = lo1;
+    c2 = n2;
+    c3 = lo0;
+    k0 += W0;
+    k1 += W1;
+  }
+  Philox4 r;
+  r.v[0] = c0;
+  r.v[1] = c1;
+  r.v[2] = c2;
+  r.v[3] = c3;
+  return r;
+}
+
+// The four words for element `index` of the stream (seed, offset).
+HVAE4J_HD Philox4 philox_at(uint64_t seed, uint64_t offset, uint64_t index) {
+  return philox4x32_10((uint32_t)index, (uint32_t)(index >> 32), (uint32_t)offset, (uint32_t)(offset >> 32),
+                       (uint32_t)seed, (uint32_t)(seed >> 32));
+}
+
+// A uniform in the open interval (0, 1) from 24 random bits: (k + 0.5) / 2^24, exact in float, so both
+// backends and both precisions see the same value.
+template <typename T>
+HVAE4J_HD T uniform_from_bits(uint32_t bits) {
+  return (T((bits >> 8)) + T(0.5)) * T(5.9604644775390625e-08);
+}
+
+// Uniform u in (0, 1) for element `index`.
+template <typename T>
+HVAE4J_HD T uniform_at(uint64_t seed, uint64_t offset, uint64_t index) {
+  return uniform_from_bits<T>(philox_at(seed, offset, index).v[0]);
+}
+
+// Standard normal epsilon for element `index` (Box-Muller on two uniforms of the element's block).
+template <typename T>
+HVAE4J_HD T normal_at(uint64_t seed, uint64_t offset, uint64_t index) {
+  Philox4 r = philox_at(seed, offset, index);
+  T u1 = uniform_from_bits<T>(r.v[0]);
+  T u2 = uniform_from_bits<T>(r.v[1]);
+  return sqrt(T(-2) * log(u1)) * cos(T(6.283185307179586476925286766559) * u2);
+}
+
+// The hard Bernoulli decision u < sigmoid(l), made in double precision on both backends so that float rounding
+// differences between CUDA's and the C library's exp cannot flip a sample.
+HVAE4J_HD bool bernoulli_decision(double u, double logit) {
+  return u < sigmoid<double>(logit);
+}
+
+}  // namespace hvae4j

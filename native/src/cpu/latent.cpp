@@ -1,0 +1,301 @@
+// CPU implementation of the fused latent operations: loops over rows and columns calling the per-element
+// functions of hvae4j/latent.h, with per-row sums accumulated in double. Templates over float (the training
+// path) and double (the reference path of the gradient tests).
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "guard.h"
+#include "hvae4j/hvae4j_cpu.h"
+#include "hvae4j/latent.h"
+
+using namespace hvae4j;
+
+namespace {
+
+template <typename T>
+inline T at_or(const T* p, int64_t i, T fallback) {
+  return p ? p[i] : fallback;
+}
+
+template <typename T>
+inline void store(T* p, int64_t i, double v) {
+  if (p) p[i] = (T)sat(v);
+}
+
+bool dims_ok(int64_t rows, int64_t cols) { return rows >= 0 && cols >= 0; }
+
+template <typename T>
+int gaussian_forward(int64_t rows, int64_t cols, int flags, const T* q_mu, const T* q_lv, const T* p_mu,
+                     const T* p_lv, uint64_t seed, uint64_t offset, T* z, T* kl, T* logq, T* logp) {
+  HVAE4J_REQUIRE(dims_ok(rows, cols) && (flags & ~GAUSSIAN_FLAGS_ALL) == 0);
+  const bool standard = flags & GAUSSIAN_PRIOR_STANDARD;
+  HVAE4J_REQUIRE(rows * cols == 0 || (q_mu && q_lv && z && (standard || (p_mu && p_lv))));
+  for (int64_t r = 0; r < rows; ++r) {
+    double skl = 0, slq = 0, slp = 0;
+    for (int64_t c = 0; c < cols; ++c) {
+      int64_t i = r * cols + c;
+      T eps = normal_at<T>(seed, offset, (uint64_t)i);
+      GaussianForward<T> o = gaussian_forward_element<T>(flags, q_mu[i], q_lv[i], standard ? T(0) : p_mu[i],
+                                                         standard ? T(0) : p_lv[i], eps);
+      z[i] = o.z;
+      skl += o.kl;
+      slq += o.logq;
+      slp += o.logp;
+    }
+    store(kl, r, skl);
+    store(logq, r, slq);
+    store(logp, r, slp);
+  }
+  return HVAE4J_OK;
+}
+
+template <typename T>
+int gaussian_backward(int64_t rows, int64_t cols, int flags, const T* q_mu, const T* q_lv, const T* p_mu,
+                      const T* p_lv, uint64_t seed, uint64_t offset, const T* dz, const T* w_kl, const T* w_logq,
+                      const T* w_logp, T* d_q_mu, T* d_q_lv, T* d_p_mu, T* d_p_lv) {
+  HVAE4J_REQUIRE(dims_ok(rows, cols) && (flags & ~GAUSSIAN_FLAGS_ALL) == 0);
+  const bool standard = flags & GAUSSIAN_PRIOR_STANDARD;
+  HVAE4J_REQUIRE(rows * cols == 0 ||
+                 (q_mu && q_lv && d_q_mu && d_q_lv && (standard || (p_mu && p_lv && d_p_mu && d_p_lv))));
+  for (int64_t r = 0; r < rows; ++r) {
+    T wk = at_or(w_kl, r, T(0)), wq = at_or(w_logq, r, T(0)), wp = at_or(w_logp, r, T(0));
+    for (int64_t c = 0; c < cols; ++c) {
+      int64_t i = r * cols + c;
+      T eps = normal_at<T>(seed, offset, (uint64_t)i);
+      GaussianGrads<T> d = gaussian_backward_element<T>(flags, q_mu[i], q_lv[i], standard ? T(0) : p_mu[i],
+                                                        standard ? T(0) : p_lv[i], eps, at_or(dz, i, T(0)), wk,
+                                                        wq, wp);
+      d_q_mu[i] = d.q_mu;
+      d_q_lv[i] = d.q_lv;
+      if (!standard) {
+        d_p_mu[i] = d.p_mu;
+        d_p_lv[i] = d.p_lv;
+      }
+    }
+  }
+  return HVAE4J_OK;
+}
+
+bool estimator_ok(int e, double tau) {
+  return e >= 0 && e < BERNOULLI_ESTIMATOR_COUNT &&
+         ((e != BERNOULLI_CONCRETE && e != BERNOULLI_ST_GUMBEL) || (tau > 0 && isfinite(tau)));
+}
+
+template <typename T>
+int bernoulli_forward(int64_t rows, int64_t cols, int estimator, T tau, const T* q_logits, const T* p_logits,
+                      T p_logit, uint64_t seed, uint64_t offset, T* z, T* kl, T* logq, T* logp) {
+  HVAE4J_REQUIRE(dims_ok(rows, cols) && estimator_ok(estimator, tau));
+  HVAE4J_REQUIRE(rows * cols == 0 || (q_logits && z));
+  for (int64_t r = 0; r < rows; ++r) {
+    double skl = 0, slq = 0, slp = 0;
+    for (int64_t c = 0; c < cols; ++c) {
+      int64_t i = r * cols + c;
+      T u = uniform_at<T>(seed, offset, (uint64_t)i);
+      BernoulliForward<T> o =
+          bernoulli_forward_element<T>(estimator, tau, q_logits[i], at_or(p_logits, i, p_logit), u);
+      z[i] = o.z;
+      skl += o.kl;
+      slq += o.logq;
+      slp += o.logp;
+    }
+    store(kl, r, skl);
+    store(logq, r, slq);
+    store(logp, r, slp);
+  }
+  return HVAE4J_OK;
+}
+
+template <typename T>
+int bernoulli_backward(int64_t rows, int64_t cols, int estimator, T tau, const T* q_logits, const T* p_logits,
+                       T p_logit, uint64_t seed, uint64_t offset, const T* dz, const T* w_kl, const T* w_logq,
+                       const T* w_logp, const T* signal, T* d_q_logits, T* d_p_logits) {
+  HVAE4J_REQUIRE(dims_ok(rows, cols) && estimator_ok(estimator, tau));
+  HVAE4J_REQUIRE(rows * cols == 0 || (q_logits && d_q_logits && (!p_logits || d_p_logits)));
+  HVAE4J_REQUIRE(estimator != BERNOULLI_REINFORCE || rows == 0 || signal);
+  for (int64_t r = 0; r < rows; ++r) {
+    T wk = at_or(w_kl, r, T(0)), wq = at_or(w_logq, r, T(0)), wp = at_or(w_logp, r, T(0));
+    T sig = at_or(signal, r, T(0));
+    for (int64_t c = 0; c < cols; ++c) {
+      int64_t i = r * cols + c;
+      T u = uniform_at<T>(seed, offset, (uint64_t)i);
+      T dq, dp;
+      bernoulli_backward_element<T>(estimator, tau, q_logits[i], at_or(p_logits, i, p_logit), u,
+                                    at_or(dz, i, T(0)), wk, wq, wp, sig, &dq, &dp);
+      d_q_logits[i] = dq;
+      if (p_logits) d_p_logits[i] = dp;
+    }
+  }
+  return HVAE4J_OK;
+}
+
+bool target_rows_ok(int64_t rows, int64_t x_rows) {
+  return x_rows > 0 ? rows % x_rows == 0 : rows == 0;
+}
+
+template <typename T>
+int bernoulli_likelihood_forward(int64_t rows, int64_t cols, int64_t x_rows, const T* logits, const T* x,
+                                 int binarize, uint64_t seed, uint64_t offset, T* logp) {
+  HVAE4J_REQUIRE(dims_ok(rows, cols) && target_rows_ok(rows, x_rows));
+  HVAE4J_REQUIRE(rows * cols == 0 || (logits && x && logp));
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t xr = (r % x_rows) * cols;
+    double s = 0;
+    for (int64_t c = 0; c < cols; ++c) {
+      T t = likelihood_target<T>(x[xr + c], binarize != 0, seed, offset, (uint64_t)(xr + c));
+      s += bernoulli_log_prob(t, logits[r * cols + c]);
+    }
+    store(logp, r, s);
+  }
+  return HVAE4J_OK;
+}
+
+template <typename T>
+int bernoulli_likelihood_backward(int64_t rows, int64_t cols, int64_t x_rows, const T* logits, const T* x,
+                                  int binarize, uint64_t seed, uint64_t offset, const T* w, T* d_logits) {
+  HVAE4J_REQUIRE(dims_ok(rows, cols) && target_rows_ok(rows, x_rows));
+  HVAE4J_REQUIRE(rows * cols == 0 || (logits && x && d_logits));
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t xr = (r % x_rows) * cols;
+    T wr = at_or(w, r, T(0));
+    for (int64_t c = 0; c < cols; ++c) {
+      T t = likelihood_target<T>(x[xr + c], binarize != 0, seed, offset, (uint64_t)(xr + c));
+      d_logits[r * cols + c] = wr * (t - sigmoid(logits[r * cols + c]));
+    }
+  }
+  return HVAE4J_OK;
+}
+
+template <typename T>
+int gaussian_likelihood_forward(int64_t rows, int64_t cols, int64_t x_rows, const T* mu, const T* lv, T lv_const,
+                                const T* x, T* logp) {
+  HVAE4J_REQUIRE(dims_ok(rows, cols) && target_rows_ok(rows, x_rows));
+  HVAE4J_REQUIRE(rows * cols == 0 || (mu && x && logp));
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t xr = (r % x_rows) * cols;
+    double s = 0;
+    for (int64_t c = 0; c < cols; ++c) {
+      int64_t i = r * cols + c;
+      s += gaussian_log_prob(x[xr + c], mu[i], at_or(lv, i, lv_const));
+    }
+    store(logp, r, s);
+  }
+  return HVAE4J_OK;
+}
+
+template <typename T>
+int gaussian_likelihood_backward(int64_t rows, int64_t cols, int64_t x_rows, const T* mu, const T* lv,
+                                 T lv_const, const T* x, const T* w, T* d_mu, T* d_lv) {
+  HVAE4J_REQUIRE(dims_ok(rows, cols) && target_rows_ok(rows, x_rows));
+  HVAE4J_REQUIRE(rows * cols == 0 || (mu && x && d_mu && (!lv || d_lv)));
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t xr = (r % x_rows) * cols;
+    T wr = at_or(w, r, T(0));
+    for (int64_t c = 0; c < cols; ++c) {
+      int64_t i = r * cols + c;
+      T v = at_or(lv, i, lv_const);
+      d_mu[i] = sat(wr * (x[xr + c] - mu[i]) * exp_sat(-v));
+      if (lv) d_lv[i] = sat(wr * T(0.5) * (gaussian_sq_std(x[xr + c], mu[i], v) - T(1)));
+    }
+  }
+  return HVAE4J_OK;
+}
+
+template <typename T>
+int iwae(int64_t k, int64_t batch, const T* logw, T* bound, T* wnorm, T* wsq) {
+  HVAE4J_REQUIRE(k > 0 && batch >= 0);
+  HVAE4J_REQUIRE(batch == 0 || logw);
+  for (int64_t b = 0; b < batch; ++b) {
+    double m = -INFINITY;
+    for (int64_t s = 0; s < k; ++s) m = fmax(m, (double)logw[s * batch + b]);
+    if (!isfinite(m)) m = 0;  // every weight is -inf (or NaN): avoid inf - inf below
+    double sum = 0;
+    for (int64_t s = 0; s < k; ++s) sum += exp((double)logw[s * batch + b] - m);
+    double lse = m + log(sum);
+    store(bound, b, lse - log((double)k));
+    for (int64_t s = 0; s < k; ++s) {
+      double wn = exp((double)logw[s * batch + b] - lse);
+      store(wnorm, s * batch + b, wn);
+      store(wsq, s * batch + b, wn * wn);
+    }
+  }
+  return HVAE4J_OK;
+}
+
+}  // namespace
+
+extern "C" {
+
+#define HVAE4J_BOTH_PRECISIONS(X) X(float, ) X(double, _f64)
+
+#define HVAE4J_DEFINE(T, SUF)                                                                                   \
+  int hvae4j_cpu_gaussian_forward##SUF(int64_t rows, int64_t cols, int flags, const T* q_mu, const T* q_lv,     \
+                                       const T* p_mu, const T* p_lv, uint64_t seed, uint64_t offset, T* z,     \
+                                       T* kl, T* logq, T* logp) {                                              \
+    return gaussian_forward<T>(rows, cols, flags, q_mu, q_lv, p_mu, p_lv, seed, offset, z, kl, logq, logp);     \
+  }                                                                                                             \
+  int hvae4j_cpu_gaussian_backward##SUF(int64_t rows, int64_t cols, int flags, const T* q_mu, const T* q_lv,    \
+                                        const T* p_mu, const T* p_lv, uint64_t seed, uint64_t offset,          \
+                                        const T* dz, const T* w_kl, const T* w_logq, const T* w_logp,          \
+                                        T* d_q_mu, T* d_q_lv, T* d_p_mu, T* d_p_lv) {                          \
+    return gaussian_backward<T>(rows, cols, flags, q_mu, q_lv, p_mu, p_lv, seed, offset, dz, w_kl, w_logq,      \
+                                w_logp, d_q_mu, d_q_lv, d_p_mu, d_p_lv);                                        \
+  }                                                                                                             \
+  int hvae4j_cpu_bernoulli_forward##SUF(int64_t rows, int64_t cols, int estimator, T tau, const T* q_logits,    \
+                                        const T* p_logits, T p_logit, uint64_t seed, uint64_t offset, T* z,    \
+                                        T* kl, T* logq, T* logp) {                                             \
+    return bernoulli_forward<T>(rows, cols, estimator, tau, q_logits, p_logits, p_logit, seed, offset, z, kl,   \
+                                logq, logp);                                                                    \
+  }                                                                                                             \
+  int hvae4j_cpu_bernoulli_backward##SUF(int64_t rows, int64_t cols, int estimator, T tau, const T* q_logits,   \
+                                         const T* p_logits, T p_logit, uint64_t seed, uint64_t offset,         \
+                                         const T* dz, const T* w_kl, const T* w_logq, const T* w_logp,         \
+                                         const T* signal, T* d_q_logits, T* d_p_logits) {                      \
+    return bernoulli_backward<T>(rows, cols, estimator, tau, q_logits, p_logits, p_logit, seed, offset, dz,     \
+                                 w_kl, w_logq, w_logp, signal, d_q_logits, d_p_logits);                         \
+  }                                                                                                             \
+  int hvae4j_cpu_bernoulli_likelihood_forward##SUF(int64_t rows, int64_t cols, int64_t x_rows, const T* logits, \
+                                                   const T* x, int binarize, uint64_t seed, uint64_t offset,   \
+                                                   T* logp) {                                                  \
+    return bernoulli_likelihood_forward<T>(rows, cols, x_rows, logits, x, binarize, seed, offset, logp);        \
+  }                                                                                                             \
+  int hvae4j_cpu_bernoulli_likelihood_backward##SUF(int64_t rows, int64_t cols, int64_t x_rows,                 \
+                                                    const T* logits, const T* x, int binarize, uint64_t seed,  \
+                                                    uint64_t offset, const T* w, T* d_logits) {                \
+    return bernoulli_likelihood_backward<T>(rows, cols, x_rows, logits, x, binarize, seed, offset, w,           \
+                                            d_logits);                                                          \
+  }                                                                                                             \
+  int hvae4j_cpu_gaussian_likelihood_forward##SUF(int64_t rows, int64_t cols, int64_t x_rows, const T* mu,      \
+                                                  const T* lv, T lv_const, const T* x, T* logp) {              \
+    return gaussian_likelihood_forward<T>(rows, cols, x_rows, mu, lv, lv_const, x, logp);                       \
+  }                                                                                                             \
+  int hvae4j_cpu_gaussian_likelihood_backward##SUF(int64_t rows, int64_t cols, int64_t x_rows, const T* mu,     \
+                                                   const T* lv, T lv_const, const T* x, const T* w, T* d_mu,   \
+                                                   T* d_lv) {                                                  \
+    return gaussian_likelihood_backward<T>(rows, cols, x_rows, mu, lv, lv_const, x, w, d_mu, d_lv);             \
+  }                                                                                                             \
+  int hvae4j_cpu_iwae##SUF(int64_t k, int64_t batch, const T* logw, T* bound, T* wnorm, T* wsq) {               \
+    return iwae<T>(k, batch, logw, bound, wnorm, wsq);                                                          \
+  }
+
+HVAE4J_BOTH_PRECISIONS(HVAE4J_DEFINE)
+
+int hvae4j_cpu_repeat_rows(const float* x, int64_t rows, int64_t cols, int64_t times, float* y) {
+  HVAE4J_REQUIRE(dims_ok(rows, cols) && times >= 0 && (rows * cols * times == 0 || (x && y)));
+  const size_t block = (size_t)(rows * cols) * sizeof(float);
+  for (int64_t s = 0; s < times; ++s) memcpy(y + s * rows * cols, x, block);
+  return HVAE4J_OK;
+}
+
+int hvae4j_cpu_sum_repeats(const float* x, int64_t rows, int64_t cols, int64_t times, float beta, float* y) {
+  HVAE4J_REQUIRE(dims_ok(rows, cols) && times >= 0 && (rows * cols == 0 || (x && y) || times == 0));
+  const int64_t n = rows * cols;
+  for (int64_t i = 0; i < n; ++i) y[i] = beta == 0.0f ? 0.0f : beta * y[i];
+  for (int64_t s = 0; s < times; ++s) {
+    const float* xs = x + s * n;
+    for (int64_t i = 0; i < n; ++i) y[i] += xs[i];
+  }
+  return HVAE4J_OK;
+}
+
+}  // extern "C"
