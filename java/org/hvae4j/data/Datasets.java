@@ -14,6 +14,8 @@ import java.util.Locale;
  *   <li>{@link #embeddedMnist()}: 10 000 MNIST digits shipped in the jar (default).</li>
  *   <li>{@link #fashionMnist(Path, boolean)}: Fashion-MNIST from the Debian package
  *       {@code dataset-fashion-mnist} or any directory holding its IDX files.</li>
+ *   <li>{@link #fashionMnistTestBinarized(Path, int)}: the evaluation protocol's fixed binarization of the
+ *       Fashion-MNIST test images.</li>
  *   <li>{@link #idxDirectory(Path, boolean)}: any directory with MNIST-style IDX file names.</li>
  * </ul>
  */
@@ -26,6 +28,8 @@ public final class Datasets {
     public static final String EMBEDDED_IMAGES = "mnist-10k-images-idx3-ubyte.gz";
     /** Classpath resource (relative to this class) of the embedded MNIST labels. */
     public static final String EMBEDDED_LABELS = "mnist-10k-labels-idx1-ubyte.gz";
+    /** Seed of the evaluation protocol's fixed binarization of the Fashion-MNIST test set. */
+    public static final long FASHION_TEST_BINARIZE_SEED = 123;
 
     private static final String FASHION_HINT = "Install it with 'apt-get install dataset-fashion-mnist' (Debian/Ubuntu;"
             + " files go to " + FASHION_MNIST_DIR + "), or put the four IDX files from"
@@ -73,6 +77,33 @@ public final class Datasets {
                     + " in this directory. " + FASHION_HINT);
         }
         return IdxReader.read(images, labels, "fashion-mnist-" + split, 10);
+    }
+
+    /**
+     * The first {@code n} Fashion-MNIST test images, binarized once as the evaluation protocol's PyTorch
+     * reference does: all 10 000 {@code t10k} images in file order are binarized with
+     * {@code numpy.random.RandomState(123).uniform(size=(10000, 784))} (see {@link Binarize#fixed}, seed
+     * {@link #FASHION_TEST_BINARIZE_SEED}), then the first {@code n} are kept (the protocol uses 1000).
+     * Labels are kept. Record {@link Binarize#sha256Bits} of the result with any number computed on it; for
+     * {@code n = 1000} it is {@code 8bad3b5dfc542af9c851b90ccc3b68cec12cfc90020d31367fd2eff73fe181b9}
+     * (227 758 ones).
+     *
+     * <p>The uniforms are consumed row by row, so the first {@code n} images only see the first
+     * {@code n × 784} of them: binarizing the head alone gives the same bits. The whole split is binarized
+     * anyway, so the code states the protocol literally (7.84 million uniforms: well under a second).
+     *
+     * @param dir directory of the IDX files, or null for {@link #FASHION_MNIST_DIR}
+     * @param n   number of images, in {@code [0, 10000]}
+     * @throws DataException when Fashion-MNIST is not found
+     * @throws IllegalArgumentException when {@code n} is outside {@code [0, rows]}
+     */
+    public static Dataset fashionMnistTestBinarized(Path dir, int n) {
+        Dataset test = fashionMnist(dir, false);
+        if (n < 0 || n > test.rows()) {
+            throw new IllegalArgumentException("n must be in [0, " + test.rows() + "] (the Fashion-MNIST test split"
+                    + " has " + test.rows() + " images), got " + n);
+        }
+        return Binarize.fixed(test, FASHION_TEST_BINARIZE_SEED).head(n);
     }
 
     /**
