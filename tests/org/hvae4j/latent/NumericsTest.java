@@ -1,0 +1,158 @@
+package org.hvae4j.latent;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.List;
+import org.hvae4j.tensor.Backend;
+import org.hvae4j.tensor.MemoryScope;
+import org.hvae4j.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+/** No NaN or Inf anywhere for log-variances in [−80, 80] and logits in [−100, 100], forward and backward. */
+class NumericsTest {
+    private final Backend cpu = Backend.cpu();
+    static final float[] LOG_VARS = {-80, -40, -10, -1, 0, 1, 10, 40, 80};
+    static final float[] LOGITS = {-100, -50, -20, -5, 0, 5, 20, 50, 100};
+    static final float[] MEANS = {-100, -1, 0, 1, 100};
+
+    static void assertFinite(String what, float[] a) {
+        for (int i = 0; i < a.length; i++) {
+            assertTrue(Float.isFinite(a[i]), what + "[" + i + "] = " + a[i]);
+        }
+    }
+
+    @Test
+    void gaussianLatentStaysFiniteAcrossExtremeLogVariances() {
+        // Every combination of (mu_q, lv_q, mu_p, lv_p) from the sweeps, one per row.
+        int rows = MEANS.length * LOG_VARS.length * MEANS.length * LOG_VARS.length;
+        float[] qm = new float[rows], ql = new float[rows], pm = new float[rows], pl = new float[rows];
+        int i = 0;
+        for (float a : MEANS) {
+            for (float b : LOG_VARS) {
+                for (float c : MEANS) {
+                    for (float d : LOG_VARS) {
+                        qm[i] = a;
+                        ql[i] = b;
+                        pm[i] = c;
+                        pl[i] = d;
+                        i++;
+                    }
+                }
+            }
+        }
+        for (int flags = 0; flags < 8; flags++) {
+            boolean standard = (flags & 1) != 0, residual = (flags & 2) != 0, pathOnly = (flags & 4) != 0;
+            if (standard && residual) {
+                continue;
+            }
+            try (MemoryScope s = MemoryScope.open()) {
+                GaussianLatent g = residual ? GaussianLatent.of(1).residual() : GaussianLatent.of(1);
+                Tensor tqm = cpu.fromArray(qm, rows, 1), tql = cpu.fromArray(ql, rows, 1);
+                Tensor tpm = standard ? null : cpu.fromArray(pm, rows, 1);
+                Tensor tpl = standard ? null : cpu.fromArray(pl, rows, 1);
+                Noise noise = new Noise(3, flags);
+                LatentSample out = g.rsample(tqm, tql, tpm, tpl, noise);
+                String f = "flags " + flags + ": ";
+                assertFinite(f + "z", out.z().toArray());
+                assertFinite(f + "kl", out.kl().toArray());
+                assertFinite(f + "logq", out.logq().toArray());
+                assertFinite(f + "logp", out.logp().toArray());
+                Tensor one = cpu.full(1f, rows);
+                Tensor[] d = {cpu.empty(rows, 1), cpu.empty(rows, 1), cpu.empty(rows, 1), cpu.empty(rows, 1)};
+                g.backward(tqm, tql, tpm, tpl, noise, cpu.full(1f, rows, 1), new RowWeights(one, one, one), pathOnly,
+                        d[0], d[1], d[2], d[3]);
+                for (int k = 0; k < (standard ? 2 : 4); k++) {
+                    assertFinite(f + "grad " + k, d[k].toArray());
+                }
+            }
+        }
+    }
+
+    @Test
+    void bernoulliLatentAndLikelihoodStayFiniteAcrossExtremeLogits() {
+        int rows = LOGITS.length * LOGITS.length;
+        float[] lq = new float[rows], lp = new float[rows], x = new float[rows];
+        int i = 0;
+        for (float a : LOGITS) {
+            for (float b : LOGITS) {
+                lq[i] = a;
+                lp[i] = b;
+                x[i] = (i % 3) / 2f;
+                i++;
+            }
+        }
+        Estimator[] estimators = {Estimator.straightThrough(), Estimator.straightThroughSigmoid(),
+            Estimator.concrete(0.1f), Estimator.straightThroughGumbel(0.5f), Estimator.reinforce()};
+        for (Estimator e : estimators) {
+            try (MemoryScope s = MemoryScope.open()) {
+                BernoulliLatent b = BernoulliLatent.of(1, e);
+                Tensor tq = cpu.fromArray(lq, rows, 1), tp = cpu.fromArray(lp, rows, 1);
+                LatentSample out = b.sample(tq, tp, 0f, new Noise(1, 2));
+                assertFinite(e + " z", out.z().toArray());
+                assertFinite(e + " kl", out.kl().toArray());
+                assertFinite(e + " logq", out.logq().toArray());
+                assertFinite(e + " logp", out.logp().toArray());
+                Tensor one = cpu.full(1f, rows);
+                Tensor dq = cpu.empty(rows, 1), dp = cpu.empty(rows, 1);
+                b.backward(tq, tp, 0f, new Noise(1, 2), cpu.full(1f, rows, 1), new RowWeights(one, one, one), one, dq,
+                        dp);
+                assertFinite(e + " dq", dq.toArray());
+                assertFinite(e + " dp", dp.toArray());
+                for (float kl : out.kl().toArray()) {
+                    assertTrue(kl >= -1e-5f, e + " negative KL " + kl);
+                }
+            }
+        }
+        for (boolean binarize : new boolean[] {false, true}) {
+            try (MemoryScope s = MemoryScope.open()) {
+                Tensor logits = cpu.fromArray(lq, rows, 1);
+                Tensor tx = cpu.fromArray(x, rows, 1);
+                BernoulliLikelihood lik = BernoulliLikelihood.of(binarize);
+                assertFinite("log p(x|z)", lik.logProb(List.of(logits), tx, new Noise(0, 1)).toArray());
+                Tensor d = cpu.empty(rows, 1);
+                lik.backward(List.of(logits), tx, new Noise(0, 1), cpu.full(1f, rows), List.of(d));
+                assertFinite("d log p(x|z)", d.toArray());
+            }
+        }
+        try (MemoryScope s = MemoryScope.open()) {
+            int n = LOG_VARS.length * MEANS.length;
+            float[] mu = new float[n], lv = new float[n];
+            for (int k = 0; k < n; k++) {
+                mu[k] = MEANS[k % MEANS.length];
+                lv[k] = LOG_VARS[k / MEANS.length];
+            }
+            Tensor tmu = cpu.fromArray(mu, n, 1), tlv = cpu.fromArray(lv, n, 1), tx = cpu.full(3f, n, 1);
+            GaussianLikelihood g = GaussianLikelihood.learned();
+            assertFinite("gaussian log p", g.logProb(List.of(tmu, tlv), tx, new Noise(0, 0)).toArray());
+            Tensor dm = cpu.empty(n, 1), dl = cpu.empty(n, 1);
+            g.backward(List.of(tmu, tlv), tx, new Noise(0, 0), cpu.full(1f, n), List.of(dm, dl));
+            assertFinite("gaussian d mu", dm.toArray());
+            assertFinite("gaussian d logvar", dl.toArray());
+        }
+    }
+
+    @Test
+    void argumentsAreValidatedWithMessagesNamingTheBadOne() {
+        try (MemoryScope s = MemoryScope.open()) {
+            GaussianLatent g = GaussianLatent.of(3);
+            Tensor a = cpu.zeros(4, 3), b = cpu.zeros(4, 2);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> g.rsample(a, b, null, null, new Noise(0, 0)));
+            assertTrue(e.getMessage().contains("qLogVar") && e.getMessage().contains("[4, 2]"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> g.rsample(a, a, a, null, new Noise(0, 0)));
+            assertTrue(e.getMessage().contains("pLogVar"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> Estimator.concrete(0f));
+            assertTrue(e.getMessage().contains("temperature"), e.getMessage());
+            BernoulliLatent bl = BernoulliLatent.of(3, Estimator.reinforce());
+            e = assertThrows(IllegalArgumentException.class, () -> bl.backward(a, null, 0f, new Noise(0, 0), null,
+                    new RowWeights(null, null, null), null, cpu.zeros(4, 3), null));
+            assertTrue(e.getMessage().contains("signal"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> BernoulliLikelihood.of(false).logProb(List.of(cpu.zeros(6, 5)), cpu.zeros(4, 5),
+                            new Noise(0, 0)));
+            assertTrue(e.getMessage().contains("[4, 5]") && e.getMessage().contains("[6, 5]"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> GaussianLikelihood.fixed(-1));
+            assertThrows(IllegalArgumentException.class, () -> BernoulliLatent.logitOf(1.0));
+        }
+    }
+}
