@@ -126,6 +126,18 @@ int hvae4j_cpu_iwae_f64(int64_t k, int64_t batch, const double* logw, double* bo
 int hvae4j_cpu_repeat_rows(const float* x, int64_t rows, int64_t cols, int64_t times, float* y);
 int hvae4j_cpu_sum_repeats(const float* x, int64_t rows, int64_t cols, int64_t times, float beta, float* y);
 
+/* Precision-weighted merge (Ladder VAE) of the bottom-up estimate (mh, lvh) and the prior (mp, lvp) into the
+ * posterior (mq, lvq), n elements; and its backward pass from (dmq, dlvq). */
+int hvae4j_cpu_precision_merge(int64_t n, const float* mh, const float* lvh, const float* mp, const float* lvp, float* mq,
+    float* lvq);
+int hvae4j_cpu_precision_merge_backward(int64_t n, const float* mh, const float* lvh, const float* mp, const float* lvp,
+    const float* dmq, const float* dlvq, float* dmh, float* dlvh, float* dmp, float* dlvp);
+
+/* One fused Adam(W) step over n parameters: g = grad * grad_scale[0] (grad_scale is a device/host pointer to one
+ * float, the clipping factor, or null for 1); c1 = 1 - beta1^t and c2 = 1 - beta2^t are the bias corrections. */
+int hvae4j_cpu_adam(int64_t n, float* param, const float* grad, float* m, float* v, float lr, float beta1, float beta2,
+    float eps, float weight_decay, float c1, float c2, const float* grad_scale);
+
 #ifdef __cplusplus
 }
 #endif

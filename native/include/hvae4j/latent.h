@@ -161,4 +161,39 @@ HVAE4J_HD T likelihood_target(T x, bool binarize, uint64_t seed, uint64_t offset
   return uniform_at<T>(seed, offset, x_index) < x ? T(1) : T(0);
 }
 
+// Precision-weighted merge of two Gaussians (Ladder VAE, Sonderby et al. 2016): the posterior of a top-down layer
+// combines the bottom-up estimate (mu_hat, lv_hat) with the prior (mu_p, lv_p):
+//   1/sigma_q^2 = 1/sigma_hat^2 + 1/sigma_p^2,  mu_q = w mu_hat + (1 - w) mu_p,  w = sigmoid(lv_p - lv_hat).
+template <typename T>
+HVAE4J_HD void precision_merge_element(T mh, T lvh, T mp, T lvp, T* mq, T* lvq) {
+  T w = sigmoid(lvp - lvh);
+  *mq = w * mh + (T(1) - w) * mp;
+  // -log(exp(-lvh) + exp(-lvp)) computed without overflow
+  *lvq = hmin(lvh, lvp) - log1p(exp(-fabs(lvh - lvp)));
+}
+
+// Gradients of the merge given dL/dmu_q and dL/dlv_q.
+template <typename T>
+HVAE4J_HD void precision_merge_backward_element(T mh, T lvh, T mp, T lvp, T dmq, T dlvq, T* dmh, T* dlvh, T* dmp,
+                                                T* dlvp) {
+  T w = sigmoid(lvp - lvh);
+  T nw = sigmoid(lvh - lvp);  // 1 - w without cancellation
+  T dw = w * nw * (mh - mp) * dmq;  // dL/d(lv_p - lv_h) through mu_q
+  *dmh = w * dmq;
+  *dmp = nw * dmq;
+  *dlvh = w * dlvq - dw;
+  *dlvp = nw * dlvq + dw;
+}
+
+// One Adam step (Kingma and Ba) with decoupled weight decay (AdamW, Loshchilov and Hutter) on one element.
+// g is the raw gradient times grad_scale (the global-norm clipping factor); c1 = 1 - beta1^t, c2 = 1 - beta2^t.
+template <typename T>
+HVAE4J_HD void adam_element(T* p, T g, T* m, T* v, T lr, T beta1, T beta2, T eps, T weight_decay, T c1, T c2) {
+  *m = beta1 * *m + (T(1) - beta1) * g;
+  *v = beta2 * *v + (T(1) - beta2) * g * g;
+  T mhat = *m / c1;
+  T vhat = *v / c2;
+  *p -= lr * (mhat / (sqrt(vhat) + eps) + weight_decay * *p);
+}
+
 }  // namespace hvae4j

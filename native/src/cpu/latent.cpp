@@ -298,4 +298,30 @@ int hvae4j_cpu_sum_repeats(const float* x, int64_t rows, int64_t cols, int64_t t
   return HVAE4J_OK;
 }
 
+int hvae4j_cpu_precision_merge(int64_t n, const float* mh, const float* lvh, const float* mp, const float* lvp,
+                               float* mq, float* lvq) {
+  HVAE4J_REQUIRE(n >= 0 && (n == 0 || (mh && lvh && mp && lvp && mq && lvq)));
+  for (int64_t i = 0; i < n; ++i) precision_merge_element<float>(mh[i], lvh[i], mp[i], lvp[i], mq + i, lvq + i);
+  return HVAE4J_OK;
+}
+
+int hvae4j_cpu_precision_merge_backward(int64_t n, const float* mh, const float* lvh, const float* mp,
+                                        const float* lvp, const float* dmq, const float* dlvq, float* dmh,
+                                        float* dlvh, float* dmp, float* dlvp) {
+  HVAE4J_REQUIRE(n >= 0 && (n == 0 || (mh && lvh && mp && lvp && dmq && dlvq && dmh && dlvh && dmp && dlvp)));
+  for (int64_t i = 0; i < n; ++i)
+    precision_merge_backward_element<float>(mh[i], lvh[i], mp[i], lvp[i], dmq[i], dlvq[i], dmh + i, dlvh + i,
+                                            dmp + i, dlvp + i);
+  return HVAE4J_OK;
+}
+
+int hvae4j_cpu_adam(int64_t n, float* param, const float* grad, float* m, float* v, float lr, float beta1,
+                    float beta2, float eps, float weight_decay, float c1, float c2, const float* grad_scale) {
+  HVAE4J_REQUIRE(n >= 0 && (n == 0 || (param && grad && m && v)) && c1 > 0 && c2 > 0);
+  const float s = grad_scale ? grad_scale[0] : 1.0f;
+  for (int64_t i = 0; i < n; ++i)
+    adam_element<float>(param + i, grad[i] * s, m + i, v + i, lr, beta1, beta2, eps, weight_decay, c1, c2);
+  return HVAE4J_OK;
+}
+
 }  // extern "C"

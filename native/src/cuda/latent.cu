@@ -351,3 +351,61 @@ int hvae4j_cuda_sum_repeats(const float* x, int64_t rows, int64_t cols, int64_t 
 }
 
 }  // extern "C"
+
+namespace {
+
+__global__ void precision_merge_kernel(int64_t n, const float* mh, const float* lvh, const float* mp,
+                                       const float* lvp, float* mq, float* lvq) {
+  HVAE4J_GRID_STRIDE(i, n) precision_merge_element<float>(mh[i], lvh[i], mp[i], lvp[i], mq + i, lvq + i);
+}
+
+__global__ void precision_merge_backward_kernel(int64_t n, const float* mh, const float* lvh, const float* mp,
+                                                const float* lvp, const float* dmq, const float* dlvq, float* dmh,
+                                                float* dlvh, float* dmp, float* dlvp) {
+  HVAE4J_GRID_STRIDE(i, n)
+  precision_merge_backward_element<float>(mh[i], lvh[i], mp[i], lvp[i], dmq[i], dlvq[i], dmh + i, dlvh + i,
+                                          dmp + i, dlvp + i);
+}
+
+// The clipping factor is read on the device, so a training step needs no host round trip for it.
+__global__ void adam_kernel(int64_t n, float* param, const float* __restrict__ grad, float* m, float* v, float lr,
+                            float beta1, float beta2, float eps, float weight_decay, float c1, float c2,
+                            const float* grad_scale) {
+  const float s = grad_scale ? grad_scale[0] : 1.0f;
+  HVAE4J_GRID_STRIDE(i, n)
+  adam_element<float>(param + i, grad[i] * s, m + i, v + i, lr, beta1, beta2, eps, weight_decay, c1, c2);
+}
+
+}  // namespace
+
+extern "C" {
+
+int hvae4j_cuda_precision_merge(int64_t n, const float* mh, const float* lvh, const float* mp, const float* lvp,
+                                float* mq, float* lvq, void* stream) {
+  HVAE4J_CUDA_REQUIRE(n >= 0);
+  if (n == 0) return HVAE4J_OK;
+  precision_merge_kernel<<<grid_for(n), kThreads, 0, as_stream(stream)>>>(n, mh, lvh, mp, lvp, mq, lvq);
+  return status_of_launch();
+}
+
+int hvae4j_cuda_precision_merge_backward(int64_t n, const float* mh, const float* lvh, const float* mp,
+                                         const float* lvp, const float* dmq, const float* dlvq, float* dmh,
+                                         float* dlvh, float* dmp, float* dlvp, void* stream) {
+  HVAE4J_CUDA_REQUIRE(n >= 0);
+  if (n == 0) return HVAE4J_OK;
+  precision_merge_backward_kernel<<<grid_for(n), kThreads, 0, as_stream(stream)>>>(n, mh, lvh, mp, lvp, dmq, dlvq,
+                                                                                    dmh, dlvh, dmp, dlvp);
+  return status_of_launch();
+}
+
+int hvae4j_cuda_adam(int64_t n, float* param, const float* grad, float* m, float* v, float lr, float beta1,
+                     float beta2, float eps, float weight_decay, float c1, float c2, const float* grad_scale,
+                     void* stream) {
+  HVAE4J_CUDA_REQUIRE(n >= 0 && c1 > 0 && c2 > 0);
+  if (n == 0) return HVAE4J_OK;
+  adam_kernel<<<grid_for(n), kThreads, 0, as_stream(stream)>>>(n, param, grad, m, v, lr, beta1, beta2, eps,
+                                                               weight_decay, c1, c2, grad_scale);
+  return status_of_launch();
+}
+
+}  // extern "C"

@@ -56,7 +56,7 @@ public final class CpuNative {
     public static native int hvae4j_cpu_sum_squares(@Cast("const float*") long x, long n, int accumulate,
             @Cast("float*") long out);
 
-    // ---- fused latent operations (generated from the C header; keep in step with it) ----
+    // ---- fused latent operations (generated from the C header by scripts/gen-bridge.py) ----
 
     public static native int hvae4j_cpu_gaussian_forward(long rows, long cols, int flags, @Cast("const float*") long q_mu, @Cast("const float*") long q_lv, @Cast("const float*") long p_mu, @Cast("const float*") long p_lv, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("float*") long z, @Cast("float*") long kl, @Cast("float*") long logq, @Cast("float*") long logp);
 
@@ -97,4 +97,10 @@ public final class CpuNative {
     public static native int hvae4j_cpu_repeat_rows(@Cast("const float*") long x, long rows, long cols, long times, @Cast("float*") long y);
 
     public static native int hvae4j_cpu_sum_repeats(@Cast("const float*") long x, long rows, long cols, long times, float beta, @Cast("float*") long y);
+
+    public static native int hvae4j_cpu_precision_merge(long n, @Cast("const float*") long mh, @Cast("const float*") long lvh, @Cast("const float*") long mp, @Cast("const float*") long lvp, @Cast("float*") long mq, @Cast("float*") long lvq);
+
+    public static native int hvae4j_cpu_precision_merge_backward(long n, @Cast("const float*") long mh, @Cast("const float*") long lvh, @Cast("const float*") long mp, @Cast("const float*") long lvp, @Cast("const float*") long dmq, @Cast("const float*") long dlvq, @Cast("float*") long dmh, @Cast("float*") long dlvh, @Cast("float*") long dmp, @Cast("float*") long dlvp);
+
+    public static native int hvae4j_cpu_adam(long n, @Cast("float*") long param, @Cast("const float*") long grad, @Cast("float*") long m, @Cast("float*") long v, float lr, float beta1, float beta2, float eps, float weight_decay, float c1, float c2, @Cast("const float*") long grad_scale);
 }

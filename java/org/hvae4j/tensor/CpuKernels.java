@@ -190,4 +190,22 @@ final class CpuKernels implements Kernels {
     public void sumRepeats(long x, long rows, long cols, long times, float beta, long y) {
         check(hvae4j_cpu_sum_repeats(x, rows, cols, times, beta, y), "sumRepeats");
     }
+
+    @Override
+    public void precisionMerge(long n, long mh, long lvh, long mp, long lvp, long mq, long lvq) {
+        check(hvae4j_cpu_precision_merge(n, mh, lvh, mp, lvp, mq, lvq), "precisionMerge");
+    }
+
+    @Override
+    public void precisionMergeBackward(long n, long mh, long lvh, long mp, long lvp, long dmq, long dlvq, long dmh,
+            long dlvh, long dmp, long dlvp) {
+        check(hvae4j_cpu_precision_merge_backward(n, mh, lvh, mp, lvp, dmq, dlvq, dmh, dlvh, dmp, dlvp),
+                "precisionMergeBackward");
+    }
+
+    @Override
+    public void adam(long n, long param, long grad, long m, long v, float lr, float beta1, float beta2, float eps,
+            float weightDecay, float c1, float c2, long gradScale) {
+        check(hvae4j_cpu_adam(n, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, c1, c2, gradScale), "adam");
+    }
 }

@@ -294,4 +294,25 @@ final class CudaKernels implements Kernels {
         ensureDevice();
         check(hvae4j_cuda_sum_repeats(x, rows, cols, times, beta, y, streamAddress), "sumRepeats");
     }
+
+    @Override
+    public void precisionMerge(long n, long mh, long lvh, long mp, long lvp, long mq, long lvq) {
+        ensureDevice();
+        check(hvae4j_cuda_precision_merge(n, mh, lvh, mp, lvp, mq, lvq, streamAddress), "precisionMerge");
+    }
+
+    @Override
+    public void precisionMergeBackward(long n, long mh, long lvh, long mp, long lvp, long dmq, long dlvq, long dmh,
+            long dlvh, long dmp, long dlvp) {
+        ensureDevice();
+        check(hvae4j_cuda_precision_merge_backward(n, mh, lvh, mp, lvp, dmq, dlvq, dmh, dlvh, dmp, dlvp, streamAddress),
+                "precisionMergeBackward");
+    }
+
+    @Override
+    public void adam(long n, long param, long grad, long m, long v, float lr, float beta1, float beta2, float eps,
+            float weightDecay, float c1, float c2, long gradScale) {
+        ensureDevice();
+        check(hvae4j_cuda_adam(n, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, c1, c2, gradScale, streamAddress), "adam");
+    }
 }

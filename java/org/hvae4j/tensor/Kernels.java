@@ -76,4 +76,13 @@ public interface Kernels {
     void repeatRows(long x, long rows, long cols, long times, long y);
 
     void sumRepeats(long x, long rows, long cols, long times, float beta, long y);
+
+    void precisionMerge(long n, long mh, long lvh, long mp, long lvp, long mq, long lvq);
+
+    void precisionMergeBackward(long n, long mh, long lvh, long mp, long lvp, long dmq, long dlvq, long dmh,
+            long dlvh, long dmp, long dlvp);
+
+    /** One Adam(W) step; gradScale is the address of one float of this backend's memory (0 for 1). */
+    void adam(long n, long param, long grad, long m, long v, float lr, float beta1, float beta2, float eps,
+            float weightDecay, float c1, float c2, long gradScale);
 }
