@@ -1,0 +1,323 @@
+package org.hvae4j.model;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.hvae4j.latent.Estimator;
+import org.hvae4j.latent.Likelihood;
+import org.hvae4j.tensor.Activation;
+
+/**
+ * An immutable description of a hierarchical VAE, written top-down like its generative story:
+ * <pre>{@code
+ * ModelSpec spec = ModelSpec.builder()
+ *     .latent(LatentSpec.gaussian(50))      // z2 ~ p(z2 | c)
+ *     .hidden(100, 100)                     // deterministic block z2 -> z1
+ *     .latent(LatentSpec.gaussian(100))     // z1 ~ p(z1 | z2, c)
+ *     .hidden(200, 200)                     // deterministic block z1 -> x
+ *     .observed(784, Likelihood.parse("bernoulli-binarized"))
+ *     .activation(Activation.TANH)
+ *     .inference(Inference.BOTTOM_UP)
+ *     .build();
+ * }</pre>
+ * The inference network mirrors the blocks (the block under a latent computes its posterior from what lies below
+ * it). An optional conditioning input c (a one-hot class or a vector) feeds every prior, posterior and decoder
+ * network. {@link #build()} rejects invalid descriptions with a message naming the problem.
+ */
+public final class ModelSpec {
+    private final int inputDim;
+    private final Likelihood likelihood;
+    private final int conditioningDim;
+    private final boolean conditioningOneHot;
+    private final List<LatentSpec> latents;   // top-down
+    private final List<int[]> blocks;         // top-down: blocks.get(i) lies below latents.get(i)
+    private final Activation activation;
+    private final boolean residualBlocks;
+    private final Inference inference;
+
+    private ModelSpec(Builder b) {
+        this.inputDim = b.inputDim;
+        this.likelihood = b.likelihood;
+        this.conditioningDim = b.conditioningDim;
+        this.conditioningOneHot = b.conditioningOneHot;
+        this.latents = List.copyOf(b.latents);
+        this.blocks = b.blocks.stream().map(int[]::clone).toList();
+        this.activation = b.activation;
+        this.residualBlocks = b.residualBlocks;
+        this.inference = b.inference;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public int inputDim() {
+        return inputDim;
+    }
+
+    public Likelihood likelihood() {
+        return likelihood;
+    }
+
+    public int conditioningDim() {
+        return conditioningDim;
+    }
+
+    public boolean conditional() {
+        return conditioningDim > 0;
+    }
+
+    /** True when c is a class label given as an integer and fed one-hot. */
+    public boolean conditioningOneHot() {
+        return conditioningOneHot;
+    }
+
+    /** Latent layers, top first. */
+    public List<LatentSpec> latents() {
+        return latents;
+    }
+
+    /** Widths of the block below latent {@code i} (top-down index). */
+    public int[] blockBelow(int i) {
+        return blocks.get(i).clone();
+    }
+
+    public Activation activation() {
+        return activation;
+    }
+
+    public boolean residualBlocks() {
+        return residualBlocks;
+    }
+
+    public Inference inference() {
+        return inference;
+    }
+
+    /** A plain-map form (for JSON configuration files and checkpoints); {@link #fromMap} reads it back. */
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("input", inputDim);
+        m.put("likelihood", likelihood.toString());
+        if (conditional()) {
+            m.put("conditioning", conditioningDim);
+            m.put("conditioningOneHot", conditioningOneHot);
+        }
+        List<Object> layers = new ArrayList<>();
+        for (int i = 0; i < latents.size(); i++) {
+            LatentSpec l = latents.get(i);
+            Map<String, Object> lm = new LinkedHashMap<>();
+            lm.put("type", l.type().name().toLowerCase(Locale.ROOT));
+            lm.put("size", l.size());
+            if (!l.isGaussian()) {
+                lm.put("estimator", l.estimator().toString());
+            }
+            lm.put("hidden", Arrays.stream(blocks.get(i)).boxed().toList());
+            layers.add(lm);
+        }
+        m.put("latents", layers);
+        m.put("activation", activation.toString());
+        m.put("residualBlocks", residualBlocks);
+        m.put("inference", inference.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        return m;
+    }
+
+    @SuppressWarnings("unchecked")
+    public static ModelSpec fromMap(Map<String, Object> m) {
+        Builder b = builder();
+        for (String key : m.keySet()) {
+            if (!List.of("input", "likelihood", "conditioning", "conditioningOneHot", "latents", "activation",
+                    "residualBlocks", "inference").contains(key)) {
+                throw new IllegalArgumentException("unknown model field '" + key + "'");
+            }
+        }
+        Object layers = m.get("latents");
+        if (!(layers instanceof List<?> list) || list.isEmpty()) {
+            throw new IllegalArgumentException("model field 'latents' must be a non-empty list");
+        }
+        if (m.containsKey("conditioning")) {
+            b.conditioning(intField(m, "conditioning"), !Boolean.FALSE.equals(m.get("conditioningOneHot")));
+        }
+        for (Object o : list) {
+            if (!(o instanceof Map<?, ?> lm)) {
+                throw new IllegalArgumentException("each latent must be an object with type, size and hidden");
+            }
+            Map<String, Object> l = (Map<String, Object>) lm;
+            String type = String.valueOf(l.getOrDefault("type", "gaussian")).toLowerCase(Locale.ROOT);
+            int size = intField(l, "size");
+            b.latent(switch (type) {
+                case "gaussian" -> LatentSpec.gaussian(size);
+                case "bernoulli" -> LatentSpec.bernoulli(size,
+                        Estimator.parse(String.valueOf(l.getOrDefault("estimator", "st"))));
+                default -> throw new IllegalArgumentException("unknown latent type '" + type
+                        + "' (expected gaussian or bernoulli)");
+            });
+            Object hidden = l.getOrDefault("hidden", List.of());
+            if (!(hidden instanceof List<?> hl)) {
+                throw new IllegalArgumentException("latent field 'hidden' must be a list of widths");
+            }
+            b.hidden(hl.stream().mapToInt(h -> {
+                if (!(h instanceof Number n)) {
+                    throw new IllegalArgumentException("hidden width '" + h + "' is not a number");
+                }
+                return n.intValue();
+            }).toArray());
+        }
+        b.observed(intField(m, "input"), Likelihood.parse(String.valueOf(m.getOrDefault("likelihood", "bernoulli"))));
+        b.activation(Activation.parse(String.valueOf(m.getOrDefault("activation", "tanh"))));
+        b.residualBlocks(Boolean.TRUE.equals(m.get("residualBlocks")));
+        String inf = String.valueOf(m.getOrDefault("inference", "bottom-up")).toUpperCase(Locale.ROOT).replace('-', '_');
+        try {
+            b.inference(Inference.valueOf(inf));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown inference '" + m.get("inference")
+                    + "' (expected bottom-up, ladder or residual)");
+        }
+        return b.build();
+    }
+
+    private static int intField(Map<String, Object> m, String key) {
+        Object v = m.get(key);
+        if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())) {
+            throw new IllegalArgumentException("model field '" + key + "' must be an integer, got " + v);
+        }
+        return n.intValue();
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < latents.size(); i++) {
+            s.append(latents.get(i)).append(" -> ").append(Arrays.toString(blocks.get(i))).append(" -> ");
+        }
+        return s.append("x(").append(inputDim).append(", ").append(likelihood).append(") ").append(activation)
+                .append(' ').append(inference).append(conditional() ? " | c(" + conditioningDim + ")" : "").toString();
+    }
+
+    /** Collects the description; {@link #build()} validates it. */
+    public static final class Builder {
+        private int inputDim;
+        private Likelihood likelihood;
+        private int conditioningDim;
+        private boolean conditioningOneHot = true;
+        private final List<LatentSpec> latents = new ArrayList<>();
+        private final List<int[]> blocks = new ArrayList<>();
+        private Activation activation = Activation.TANH;
+        private boolean residualBlocks;
+        private Inference inference = Inference.BOTTOM_UP;
+        private String error;
+
+        private void fail(String message) {
+            if (error == null) {
+                error = message;
+            }
+        }
+
+        /** The next latent layer down (the first call is the top). */
+        public Builder latent(LatentSpec l) {
+            if (l == null) {
+                fail("latent must not be null");
+                return this;
+            }
+            if (blocks.size() < latents.size()) {
+                blocks.add(new int[0]);  // no hidden layers between the previous latent and this one
+            }
+            latents.add(l);
+            return this;
+        }
+
+        /** Widths of the deterministic block below the latent just added. */
+        public Builder hidden(int... widths) {
+            if (latents.isEmpty()) {
+                fail("hidden(...) must follow a latent(...): blocks lie between layers");
+                return this;
+            }
+            if (blocks.size() == latents.size()) {
+                fail("two hidden(...) blocks in a row below " + latents.get(latents.size() - 1)
+                        + ": give all widths in one call");
+                return this;
+            }
+            for (int w : widths) {
+                if (w <= 0) {
+                    fail("hidden width must be positive, got " + w + " in " + Arrays.toString(widths));
+                }
+            }
+            blocks.add(widths.clone());
+            return this;
+        }
+
+        /** The observed x: its dimension and likelihood. */
+        public Builder observed(int dim, Likelihood likelihood) {
+            if (dim <= 0) {
+                fail("observed dimension must be positive, got " + dim);
+            }
+            if (likelihood == null) {
+                fail("likelihood must not be null");
+            }
+            this.inputDim = dim;
+            this.likelihood = likelihood;
+            return this;
+        }
+
+        /** Conditioning input c of {@code dim} values (one-hot classes when {@code oneHot}). */
+        public Builder conditioning(int dim, boolean oneHot) {
+            if (dim <= 0) {
+                fail("conditioning dimension must be positive, got " + dim);
+            }
+            this.conditioningDim = dim;
+            this.conditioningOneHot = oneHot;
+            return this;
+        }
+
+        public Builder activation(Activation a) {
+            if (a == null) {
+                fail("activation must not be null");
+            }
+            this.activation = a;
+            return this;
+        }
+
+        public Builder residualBlocks(boolean on) {
+            this.residualBlocks = on;
+            return this;
+        }
+
+        public Builder inference(Inference i) {
+            if (i == null) {
+                fail("inference must not be null");
+            }
+            this.inference = i;
+            return this;
+        }
+
+        public ModelSpec build() {
+            if (error != null) {
+                throw new IllegalArgumentException(error);
+            }
+            if (latents.isEmpty()) {
+                throw new IllegalArgumentException("a model needs at least one latent layer");
+            }
+            if (likelihood == null) {
+                throw new IllegalArgumentException("the observed x is missing: call observed(dim, likelihood)");
+            }
+            while (blocks.size() < latents.size()) {
+                blocks.add(new int[0]);
+            }
+            if (inference == Inference.LADDER) {
+                for (LatentSpec l : latents) {
+                    if (!l.isGaussian()) {
+                        throw new IllegalArgumentException("ladder inference merges Gaussian precisions: latent " + l
+                                + " is not Gaussian (use residual or bottom-up inference)");
+                    }
+                }
+            }
+            if (inference.topDown() && latents.size() == 1) {
+                // one layer: top-down and bottom-up coincide; keep what was asked, it is well defined
+            }
+            return new ModelSpec(this);
+        }
+    }
+}

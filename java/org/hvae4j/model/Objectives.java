@@ -1,0 +1,144 @@
+package org.hvae4j.model;
+
+import java.util.EnumSet;
+import java.util.Set;
+import org.hvae4j.latent.Estimator;
+import org.hvae4j.latent.ImportanceWeights;
+import org.hvae4j.nn.Param;
+import org.hvae4j.tensor.Backend;
+import org.hvae4j.tensor.Tensor;
+
+/** Turns a forward pass into the objective's value, its per-row gradient weights, and the backward passes. */
+final class Objectives {
+    private Objectives() {}
+
+    static double mean(float[] a) {
+        double s = 0;
+        for (float v : a) {
+            s += v;
+        }
+        return s / a.length;
+    }
+
+    /**
+     * Evaluates the objective on {@code ps} and, when {@code train}, accumulates parameter gradients.
+     * {@code beta} is the KL warm-up factor (ELBO only); {@code baseline} holds the REINFORCE running mean.
+     */
+    static StepResult run(Hvae m, Hvae.Pass ps, Objective obj, double beta, double[] baseline, boolean train) {
+        Backend be = m.be;
+        int depth = m.depth;
+        double[] kl = new double[depth];
+        double recon = mean(ps.logpx.toArray());
+        if (obj.kind() == Objective.Kind.ELBO) {
+            float[][] terms = new float[depth][];
+            for (int l = 0; l < depth; l++) {
+                terms[l] = ps.klTerm(l).toArray();
+                kl[l] = mean(terms[l]);
+            }
+            double elbo = recon;
+            double loss = -recon;
+            double[] betaL = new double[depth];
+            for (int l = 0; l < depth; l++) {
+                elbo -= kl[l];
+                betaL[l] = obj.freeBits() > 0 && kl[l] < obj.freeBits() ? 0 : beta;
+                loss += beta * Math.max(kl[l], obj.freeBits());
+            }
+            if (train) {
+                int b = ps.batch;
+                Hvae.Weights w = new Hvae.Weights(depth);
+                w.lik = be.full(-1f / b, ps.rows);
+                for (int l = 0; l < depth; l++) {
+                    float s = (float) (betaL[l] / b);
+                    if (ps.analyticKl[l]) {
+                        w.kl[l] = be.full(s, ps.rows);
+                    } else {
+                        w.logq[l] = be.full(s, ps.rows);
+                        w.logp[l] = be.full(-s, ps.rows);
+                    }
+                }
+                reinforceSignals(m, ps, w, terms, betaL, baseline);
+                m.backward(ps, w, EnumSet.allOf(Param.Role.class));
+            }
+            return new StepResult(elbo, recon, kl, loss, Double.NaN, false);
+        }
+        Tensor logw = ps.logWeights();
+        Tensor bound = be.empty(ps.batch), wnorm = be.empty(ps.rows), wsq = be.empty(ps.rows);
+        ImportanceWeights.compute(logw, ps.k, bound, wnorm, wsq);
+        for (int l = 0; l < depth; l++) {
+            float[] lq = ps.z[l].logq().toArray(), lp = ps.z[l].logp().toArray();
+            double s = 0;
+            for (int i = 0; i < lq.length; i++) {
+                s += lq[i] - lp[i];
+            }
+            kl[l] = s / lq.length;
+        }
+        double value = mean(bound.toArray());
+        if (train) {
+            if (obj.kind() == Objective.Kind.IWAE) {
+                m.backward(ps, iwaeWeights(m, ps, wnorm, false), EnumSet.allOf(Param.Role.class));
+            } else {
+                m.backward(ps, iwaeWeights(m, ps, wnorm, false), EnumSet.of(Param.Role.GENERATIVE));
+                m.backward(ps, iwaeWeights(m, ps, wsq, true), EnumSet.of(Param.Role.INFERENCE));
+            }
+        }
+        return new StepResult(value, recon, kl, -value, Double.NaN, false);
+    }
+
+    /** Weights for Σ_b −bound_b / B: each row's log w gets −w̃/B (or −w̃²/B for DReG's encoder pass). */
+    private static Hvae.Weights iwaeWeights(Hvae m, Hvae.Pass ps, Tensor normalized, boolean pathOnly) {
+        Backend be = m.be;
+        Hvae.Weights w = new Hvae.Weights(m.depth);
+        Tensor omega = be.empty(ps.rows), minus = be.empty(ps.rows);
+        be.axpby(-1f / ps.batch, normalized, 0f, omega);
+        be.axpby(1f / ps.batch, normalized, 0f, minus);
+        w.lik = omega;
+        for (int l = 0; l < m.depth; l++) {
+            w.logp[l] = omega;
+            w.logq[l] = minus;
+        }
+        w.logqPathOnly = pathOnly;
+        return w;
+    }
+
+    /**
+     * REINFORCE layers: the learning signal of row r is −(ℓ_r − b)/B with ℓ_r = log p(x|z) − Σ β_l·KL_l,r (the
+     * loss's per-row value) and b a running mean of ℓ, which keeps the estimator unbiased and lowers its variance.
+     */
+    private static void reinforceSignals(Hvae m, Hvae.Pass ps, Hvae.Weights w, float[][] terms, double[] betaL,
+            double[] baseline) {
+        boolean any = false;
+        for (int l = 0; l < m.depth; l++) {
+            any |= !m.lat[l].isGaussian() && m.lat[l].estimator().kind() == Estimator.Kind.REINFORCE;
+        }
+        if (!any) {
+            return;
+        }
+        float[] lpx = ps.logpx.toArray();
+        float[] signal = new float[ps.rows];
+        double meanL = 0;
+        for (int r = 0; r < ps.rows; r++) {
+            double v = lpx[r];
+            for (int l = 0; l < m.depth; l++) {
+                v -= betaL[l] * terms[l][r];
+            }
+            signal[r] = (float) v;
+            meanL += v;
+        }
+        meanL /= ps.rows;
+        double b = Double.isNaN(baseline[0]) ? meanL : baseline[0];
+        for (int r = 0; r < ps.rows; r++) {
+            signal[r] = (float) (-(signal[r] - b) / ps.batch);
+        }
+        baseline[0] = Double.isNaN(baseline[0]) ? meanL : 0.9 * baseline[0] + 0.1 * meanL;
+        Tensor s = m.be.fromArray(signal, ps.rows);
+        for (int l = 0; l < m.depth; l++) {
+            if (!m.lat[l].isGaussian() && m.lat[l].estimator().kind() == Estimator.Kind.REINFORCE) {
+                w.signal[l] = s;
+            }
+        }
+    }
+
+    static Set<Param.Role> all() {
+        return EnumSet.allOf(Param.Role.class);
+    }
+}

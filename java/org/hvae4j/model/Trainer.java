@@ -1,0 +1,258 @@
+package org.hvae4j.model;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.hvae4j.data.Batcher;
+import org.hvae4j.data.Dataset;
+import org.hvae4j.nn.Adam;
+import org.hvae4j.tensor.MemoryScope;
+import org.hvae4j.tensor.Tensor;
+
+/**
+ * Trains a {@link Hvae} with Adam on a dataset: shuffled batches (same seed, same order), one fused forward and
+ * backward pass per step, KL warm-up and the learning-rate schedule of the {@link TrainConfig}. A step whose loss or
+ * gradient norm is NaN or infinite skips its update and is counted; {@code maxBadSteps} of them in a row stop
+ * training with a {@link TrainingDivergedException}, leaving the last checkpoint as it was. Checkpoints (written at
+ * the end of each epoch when a path is given) resume to the same continuation.
+ */
+public final class Trainer implements AutoCloseable {
+    private final Hvae model;
+    private final TrainConfig cfg;
+    private final Adam adam;
+    private final List<TrainingListener> listeners = new ArrayList<>();
+    private final double[] baseline = {Double.NaN};
+    private long step;
+    private int epoch;
+    private int batchInEpoch;
+    private int badInRow;
+    private long skipped;
+
+    public Trainer(Hvae model, TrainConfig cfg) {
+        cfg.objective().validateFor(model.spec());
+        this.model = model;
+        this.cfg = cfg;
+        this.adam = new Adam(model.parameters(), 0.9f, 0.999f, 1e-8f, (float) cfg.weightDecay(),
+                (float) cfg.clipNorm());
+    }
+
+    public Trainer addListener(TrainingListener l) {
+        listeners.add(l);
+        return this;
+    }
+
+    public Hvae model() {
+        return model;
+    }
+
+    public TrainConfig config() {
+        return cfg;
+    }
+
+    /** Steps taken (updates applied or skipped). */
+    public long step() {
+        return step;
+    }
+
+    public int epoch() {
+        return epoch;
+    }
+
+    public long skippedSteps() {
+        return skipped;
+    }
+
+    /** One training step on a batch already on the model's backend (c may be null). */
+    public StepResult step(Tensor x, Tensor c, double lr) {
+        model.zeroGrad();
+        StepResult r;
+        try (MemoryScope scope = MemoryScope.open()) {
+            Hvae.Pass ps = model.forward(x, c, cfg.objective().k(), new Hvae.Streams(cfg.seed(), step));
+            r = Objectives.run(model, ps, cfg.objective(), cfg.beta(step), baseline, true);
+        }
+        step++;
+        if (!Double.isFinite(r.loss())) {
+            return skip(r, Double.NaN);
+        }
+        float norm = adam.step((float) lr);
+        if (!Float.isFinite(norm)) {
+            return skip(r, norm);
+        }
+        badInRow = 0;
+        return r.withGradNorm(norm, false);
+    }
+
+    private StepResult skip(StepResult r, double norm) {
+        skipped++;
+        badInRow++;
+        if (badInRow >= cfg.maxBadSteps()) {
+            throw new TrainingDivergedException("training stopped: " + badInRow
+                    + " consecutive steps had a non-finite loss or gradient (last loss " + r.loss() + ", gradient norm "
+                    + norm + "); the last checkpoint, if any, is unchanged");
+        }
+        return r.withGradNorm(norm, true);
+    }
+
+    /** Trains until {@code cfg.epochs()}, from where this trainer stands (a resumed trainer continues). */
+    public void fit(Dataset data, Path checkpoint) {
+        if (data.cols() != model.spec().inputDim()) {
+            throw new IllegalArgumentException("dataset '" + data.name() + "' has " + data.cols()
+                    + " columns but the model's input has " + model.spec().inputDim());
+        }
+        if (model.spec().conditional() && model.spec().conditioningOneHot()) {
+            if (!data.hasLabels()) {
+                throw new IllegalArgumentException("the model is conditioned on a class label but dataset '"
+                        + data.name() + "' has no labels");
+            }
+            if (data.numClasses() > model.spec().conditioningDim()) {
+                throw new IllegalArgumentException("dataset '" + data.name() + "' has " + data.numClasses()
+                        + " classes but the model's conditioning has " + model.spec().conditioningDim());
+            }
+        }
+        if (data.rows() < cfg.batchSize()) {
+            throw new IllegalArgumentException("dataset '" + data.name() + "' has " + data.rows()
+                    + " rows, fewer than one batch of " + cfg.batchSize());
+        }
+        Batcher batcher = Batcher.of(data, cfg.batchSize(), cfg.seed()).withDropLast(true);
+        int perEpoch = batcher.batchesPerEpoch();
+        float[] buf = batcher.newFeatureBuffer();
+        int[] labels = batcher.newLabelBuffer();
+        Batches io = new Batches(model, cfg.batchSize());
+        try (io) {
+            while (epoch < cfg.epochs()) {
+                Batcher.Epoch it = batcher.epoch(epoch);
+                double[] sums = null;
+                int n = 0;
+                for (int b = 0; it.hasNext(); b++) {
+                    it.next(buf, labels);
+                    if (b < batchInEpoch) {
+                        continue;  // resuming inside an epoch
+                    }
+                    double lr = cfg.learningRate()
+                            * TrainConfig.scheduleFactor(cfg.schedule(), epoch + (double) b / perEpoch, cfg.epochs());
+                    io.load(buf, data.hasLabels() ? labels : null);
+                    StepResult r = step(io.x, io.c, lr);
+                    batchInEpoch = b + 1;
+                    if (!r.skipped()) {
+                        sums = accumulate(sums, r);
+                        n++;
+                    }
+                    for (TrainingListener l : listeners) {
+                        l.onStep(step, epoch, b, perEpoch, r);
+                    }
+                }
+                epoch++;
+                batchInEpoch = 0;
+                StepResult mean = mean(sums, n, model.depth());
+                for (TrainingListener l : listeners) {
+                    l.onEpoch(epoch, mean, step);
+                }
+                if (checkpoint != null) {
+                    saveCheckpoint(checkpoint);
+                }
+            }
+        }
+    }
+
+    private static double[] accumulate(double[] s, StepResult r) {
+        double[] kl = r.kl();
+        if (s == null) {
+            s = new double[4 + kl.length];
+        }
+        s[0] += r.objective();
+        s[1] += r.reconstruction();
+        s[2] += r.loss();
+        s[3] += r.gradNorm();
+        for (int i = 0; i < kl.length; i++) {
+            s[4 + i] += kl[i];
+        }
+        return s;
+    }
+
+    private static StepResult mean(double[] s, int n, int depth) {
+        if (s == null || n == 0) {
+            double[] nan = new double[depth];
+            java.util.Arrays.fill(nan, Double.NaN);
+            return new StepResult(Double.NaN, Double.NaN, nan, Double.NaN, Double.NaN, true);
+        }
+        double[] kl = new double[s.length - 4];
+        for (int i = 0; i < kl.length; i++) {
+            kl[i] = s[4 + i] / n;
+        }
+        return new StepResult(s[0] / n, s[1] / n, kl, s[2] / n, s[3] / n, false);
+    }
+
+    /** Writes a checkpoint of the current state atomically (temporary file, then rename). */
+    public void saveCheckpoint(Path path) {
+        try {
+            Checkpoint.write(path, this);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("could not write checkpoint " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ---- state for checkpoints -------------------------------------------------------------------------------
+
+    Adam adam() {
+        return adam;
+    }
+
+    int batchInEpoch() {
+        return batchInEpoch;
+    }
+
+    double baseline() {
+        return baseline[0];
+    }
+
+    void restore(long step, int epoch, int batchInEpoch, long adamSteps, double baselineValue, long skippedSteps) {
+        this.step = step;
+        this.epoch = epoch;
+        this.batchInEpoch = batchInEpoch;
+        this.adam.setSteps(adamSteps);
+        this.baseline[0] = baselineValue;
+        this.skipped = skippedSteps;
+    }
+
+    @Override
+    public void close() {
+        adam.close();
+    }
+
+    /** Device buffers for one batch and its one-hot (or vector) conditioning. */
+    static final class Batches implements AutoCloseable {
+        final Tensor x;
+        final Tensor c;
+        private final float[] oneHot;
+        private final Hvae model;
+
+        Batches(Hvae model, int batch) {
+            this.model = model;
+            this.x = model.backend().empty(batch, model.spec().inputDim());
+            int cd = model.spec().conditioningDim();
+            this.c = cd > 0 ? model.backend().zeros(batch, cd) : null;
+            this.oneHot = cd > 0 ? new float[batch * cd] : null;
+        }
+
+        void load(float[] features, int[] labels) {
+            model.backend().copyFrom(features, x);
+            if (c != null) {
+                int cd = model.spec().conditioningDim();
+                java.util.Arrays.fill(oneHot, 0f);
+                for (int i = 0; i < x.rows(); i++) {
+                    oneHot[i * cd + labels[i]] = 1f;
+                }
+                model.backend().copyFrom(oneHot, c);
+            }
+        }
+
+        @Override
+        public void close() {
+            x.close();
+            if (c != null) {
+                c.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package org.hvae4j.nn;
+
+import java.util.List;
+import org.hvae4j.tensor.Backend;
+import org.hvae4j.tensor.Tensor;
+
+/**
+ * Adam (Kingma and Ba 2015) with bias correction, decoupled weight decay (AdamW) and global-norm gradient
+ * clipping, as one fused kernel per parameter on either backend. {@link #step} reads the global gradient norm (one
+ * host synchronization), skips the update when it is NaN or infinite, and otherwise scales the gradients by
+ * min(1, clip / norm) inside the kernel.
+ */
+public final class Adam implements AutoCloseable {
+    private final List<Param> params;
+    private final float beta1;
+    private final float beta2;
+    private final float eps;
+    private final float weightDecay;
+    private final float clipNorm;
+    private final Tensor scale;
+    private final Tensor normSq;
+    private long t;
+
+    public Adam(List<Param> params, float beta1, float beta2, float eps, float weightDecay, float clipNorm) {
+        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
+            throw new IllegalArgumentException("Adam betas must be in [0, 1), got " + beta1 + ", " + beta2);
+        }
+        if (!(eps > 0) || !(weightDecay >= 0) || !(clipNorm > 0)) {
+            throw new IllegalArgumentException("Adam needs eps > 0, weight decay >= 0 and clip norm > 0 (use "
+                    + "Float.POSITIVE_INFINITY for no clipping)");
+        }
+        this.params = List.copyOf(params);
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+        this.clipNorm = clipNorm;
+        Backend be = params.get(0).backend();
+        this.scale = be.full(1f, 1);
+        this.normSq = be.zeros(1);
+    }
+
+    public static Adam defaults(List<Param> params) {
+        return new Adam(params, 0.9f, 0.999f, 1e-8f, 0f, Float.POSITIVE_INFINITY);
+    }
+
+    /** Steps taken so far (the bias-correction counter). */
+    public long steps() {
+        return t;
+    }
+
+    public void setSteps(long steps) {
+        this.t = steps;
+    }
+
+    /** The global norm of the current gradients (synchronizes). */
+    public float gradientNorm() {
+        Backend be = scale.backend();
+        be.sumSquares(params.stream().map(Param::grad).toList(), normSq);
+        return (float) Math.sqrt(normSq.item());
+    }
+
+    /**
+     * Applies one update at learning rate {@code lr} unless the gradient norm is not finite; returns the norm
+     * (NaN or infinite when the step was skipped).
+     */
+    public float step(float lr) {
+        float norm = gradientNorm();
+        if (!Float.isFinite(norm)) {
+            return norm;
+        }
+        Backend be = scale.backend();
+        float s = Float.isInfinite(clipNorm) || norm <= clipNorm ? 1f : clipNorm / norm;
+        be.fill(scale, s);
+        t++;
+        float c1 = (float) (1 - Math.pow(beta1, t));
+        float c2 = (float) (1 - Math.pow(beta2, t));
+        for (Param p : params) {
+            be.kernels().adam(p.value().numel(), p.value().address(), p.grad().address(), p.m().address(),
+                    p.v().address(), lr, beta1, beta2, eps, weightDecay, c1, c2, scale.address());
+        }
+        return norm;
+    }
+
+    @Override
+    public void close() {
+        scale.close();
+        normSq.close();
+    }
+}

@@ -1,0 +1,89 @@
+package org.hvae4j.nn;
+
+import org.hvae4j.tensor.Backend;
+import org.hvae4j.tensor.Tensor;
+
+/**
+ * A trainable tensor with its gradient and optimizer state. Its {@link Role} says which side of the model owns it:
+ * the inference network q (φ) or the generative model p (θ); some estimators (DReG) treat the two differently.
+ */
+public final class Param implements AutoCloseable {
+    public enum Role { INFERENCE, GENERATIVE }
+
+    private final String name;
+    private final Role role;
+    private final Tensor value;
+    private final Tensor grad;
+    private Tensor m;
+    private Tensor v;
+
+    public Param(String name, Role role, Tensor value) {
+        this.name = name;
+        this.role = role;
+        this.value = value;
+        this.grad = value.backend().zeros(value.shape().dims());
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Role role() {
+        return role;
+    }
+
+    public Tensor value() {
+        return value;
+    }
+
+    public Tensor grad() {
+        return grad;
+    }
+
+    /** Adam's first and second moments, created (zero) on first use. */
+    Tensor m() {
+        if (m == null) {
+            m = value.backend().zeros(value.shape().dims());
+        }
+        return m;
+    }
+
+    Tensor v() {
+        if (v == null) {
+            v = value.backend().zeros(value.shape().dims());
+        }
+        return v;
+    }
+
+    /** Optimizer state, or null before the first step. */
+    public Tensor firstMoment() {
+        return m;
+    }
+
+    public Tensor secondMoment() {
+        return v;
+    }
+
+    public void setMoments(float[] first, float[] second) {
+        value.backend().copyFrom(first, m());
+        value.backend().copyFrom(second, v());
+    }
+
+    public void zeroGrad() {
+        grad.backend().fill(grad, 0f);
+    }
+
+    Backend backend() {
+        return value.backend();
+    }
+
+    @Override
+    public void close() {
+        value.close();
+        grad.close();
+        if (m != null) {
+            m.close();
+            v.close();
+        }
+    }
+}
