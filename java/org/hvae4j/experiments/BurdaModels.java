@@ -1,0 +1,44 @@
+package org.hvae4j.experiments;
+
+import org.hvae4j.latent.Estimator;
+import org.hvae4j.latent.Likelihood;
+import org.hvae4j.model.Inference;
+import org.hvae4j.model.LatentSpec;
+import org.hvae4j.model.ModelSpec;
+import org.hvae4j.tensor.Activation;
+
+/** The architectures of Burda, Grosse and Salakhutdinov (2015) used by the benchmarks and the results protocol. */
+public final class BurdaModels {
+    private BurdaModels() {}
+
+    /** "g1": 784–200–200–z50, tanh, dynamically binarized Bernoulli decoder. */
+    public static ModelSpec oneLayer() {
+        return ModelSpec.builder().latent(LatentSpec.gaussian(50)).hidden(200, 200)
+                .observed(784, Likelihood.parse("bernoulli-binarized")).activation(Activation.TANH)
+                .inference(Inference.BOTTOM_UP).build();
+    }
+
+    /** "g2": 784–[200,200]–z100–[100,100]–z50, tanh. */
+    public static ModelSpec twoLayer() {
+        return ModelSpec.builder().latent(LatentSpec.gaussian(50)).hidden(100, 100).latent(LatentSpec.gaussian(100))
+                .hidden(200, 200).observed(784, Likelihood.parse("bernoulli-binarized")).activation(Activation.TANH)
+                .inference(Inference.BOTTOM_UP).build();
+    }
+
+    /** "b2": the two-layer architecture with Bernoulli latents (100 and 50 bits), straight-through gradients. */
+    public static ModelSpec twoLayerBernoulli(Estimator estimator) {
+        return ModelSpec.builder().latent(LatentSpec.bernoulli(50, estimator)).hidden(100, 100)
+                .latent(LatentSpec.bernoulli(100, estimator)).hidden(200, 200)
+                .observed(784, Likelihood.parse("bernoulli-binarized")).activation(Activation.TANH)
+                .inference(Inference.BOTTOM_UP).build();
+    }
+
+    public static ModelSpec byName(String name) {
+        return switch (name) {
+            case "g1" -> oneLayer();
+            case "g2" -> twoLayer();
+            case "b2" -> twoLayerBernoulli(Estimator.straightThroughSigmoid());
+            default -> throw new IllegalArgumentException("unknown model '" + name + "' (expected g1, g2 or b2)");
+        };
+    }
+}

@@ -1,0 +1,66 @@
+package org.hvae4j.experiments;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import org.hvae4j.data.Dataset;
+import org.hvae4j.data.Datasets;
+import org.hvae4j.model.Evaluator;
+import org.hvae4j.model.Hvae;
+import org.hvae4j.model.Objective;
+import org.hvae4j.model.StepResult;
+import org.hvae4j.model.TrainConfig;
+import org.hvae4j.model.Trainer;
+import org.hvae4j.model.TrainingListener;
+import org.hvae4j.tensor.Backend;
+
+/**
+ * The quality protocol of docs/RESULTS.md: train on dynamically binarized Fashion-MNIST (60k) with Adam 1e-3 and
+ * batch 100, then report the test negative log-likelihood by IWAE k=5000 on the first 1000 test images, binarized
+ * once with a fixed seed exactly as the PyTorch reference does (numpy RandomState(123)).
+ * <pre>java ... org.hvae4j.experiments.Protocol MODEL EPOCHS [OBJECTIVE] [EVAL_K] [TEST_N] [DEVICE] [SEED]</pre>
+ */
+public final class Protocol {
+    private Protocol() {}
+
+    public static void main(String[] args) {
+        String name = args.length > 0 ? args[0] : "g1";
+        int epochs = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        Objective objective = Objective.parse(args.length > 2 ? args[2] : "elbo");
+        int evalK = args.length > 3 ? Integer.parseInt(args[3]) : 5000;
+        int testN = args.length > 4 ? Integer.parseInt(args[4]) : 1000;
+        Backend backend = Backend.byName(args.length > 5 ? args[5] : "auto");
+        long seed = args.length > 6 ? Long.parseLong(args[6]) : 0;
+        Dataset train = Datasets.fashionMnist(null, true);
+        Dataset test = Datasets.fashionMnistTestBinarized(null, testN);
+        TrainConfig cfg = TrainConfig.defaults(epochs).withObjective(objective).withSeed(seed);
+        System.out.printf(Locale.ROOT, "model %s (%s), %d epochs of %s on %s, backend %s%n", name,
+                BurdaModels.byName(name), epochs, objective, train.name(), backend.describe());
+        long t0 = System.nanoTime();
+        try (Hvae model = new Hvae(BurdaModels.byName(name), backend, seed); Trainer trainer = new Trainer(model, cfg)) {
+            trainer.addListener(new TrainingListener() {
+                @Override
+                public void onEpoch(int epoch, StepResult m, long step) {
+                    double s = (System.nanoTime() - t0) / 1e9;
+                    System.out.printf(Locale.ROOT, "epoch %d  train %s %.2f  recon %.2f  kl %s  %.0f ex/s%n", epoch,
+                            objective, m.objective(), m.reconstruction(), java.util.Arrays.toString(m.kl()),
+                            step * cfg.batchSize() / s);
+                }
+            });
+            trainer.fit(train, null);
+            double trainSeconds = (System.nanoTime() - t0) / 1e9;
+            long t1 = System.nanoTime();
+            Evaluator ev = new Evaluator(model, 1);
+            double nll = -Evaluator.mean(ev.logLikelihood(test, evalK, 500, 100));
+            double elboTest = ev.elbo(test, 100).objective();
+            int[] au = ev.activeUnits(test, 0.01, 10);
+            System.out.printf(Locale.ROOT,
+                    "RESULT model=%s epochs=%d objective=%s test_nll_iwae%d=%.2f test_elbo=%.2f active_units=%s "
+                            + "train_s=%.0f eval_s=%.0f skipped=%d%n",
+                    name, epochs, objective, evalK, nll, elboTest, java.util.Arrays.toString(au), trainSeconds,
+                    (System.nanoTime() - t1) / 1e9, trainer.skippedSteps());
+            if (args.length > 7) {
+                trainer.saveCheckpoint(Path.of(args[7]));
+            }
+        }
+    }
+}
