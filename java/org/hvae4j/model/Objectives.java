@@ -41,7 +41,8 @@ final class Objectives {
             for (int l = 0; l < depth; l++) {
                 elbo -= kl[l];
                 betaL[l] = obj.freeBits() > 0 && kl[l] < obj.freeBits() ? 0 : beta;
-                loss += beta * Math.max(kl[l], obj.freeBits());
+                // A Monte-Carlo KL term can be negative on a batch: clamp only when free bits are asked for.
+                loss += beta * (obj.freeBits() > 0 ? Math.max(kl[l], obj.freeBits()) : kl[l]);
             }
             if (train) {
                 int b = ps.batch;

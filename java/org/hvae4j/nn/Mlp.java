@@ -44,7 +44,8 @@ public final class Mlp {
     public static final class Trace {
         final List<Tensor> inputs;
         final List<Tensor> pre = new ArrayList<>();
-        final List<Tensor> post = new ArrayList<>();
+        final List<Tensor> act = new ArrayList<>();   // f(pre): what the activation's derivative reads
+        final List<Tensor> post = new ArrayList<>();  // the layer's output: f(pre), plus the skip input
 
         Trace(List<Tensor> inputs) {
             this.inputs = inputs;
@@ -68,12 +69,16 @@ public final class Mlp {
         for (int i = 0; i < layers.size(); i++) {
             Tensor pre = layers.get(i).forward(cur);
             be = pre.backend();
-            Tensor post = be.empty(pre.rows(), pre.cols());
-            be.activation(activation, pre, post);
+            Tensor a = be.empty(pre.rows(), pre.cols());
+            be.activation(activation, pre, a);
+            Tensor post = a;
             if (skip(i)) {
+                post = be.empty(pre.rows(), pre.cols());
+                be.copy(a, post);
                 be.axpby(1f, cur.get(0), 1f, post);
             }
             t.pre.add(pre);
+            t.act.add(a);
             t.post.add(post);
             cur = List.of(post);
         }
@@ -96,7 +101,7 @@ public final class Mlp {
             Backend be = d.backend();
             Tensor pre = t.pre.get(i);
             Tensor dpre = be.empty(pre.rows(), pre.cols());
-            be.activationBackward(activation, pre, t.post.get(i), d, dpre);
+            be.activationBackward(activation, pre, t.act.get(i), d, dpre);
             List<Tensor> in = i == 0 ? t.inputs : List.of(t.post.get(i - 1));
             List<Tensor> dIn = new ArrayList<>();
             for (int j = 0; j < in.size(); j++) {
