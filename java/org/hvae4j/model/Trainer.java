@@ -110,6 +110,13 @@ public final class Trainer implements AutoCloseable {
                         + " classes but the model's conditioning has " + model.spec().conditioningDim());
             }
         }
+        float[] f = data.features();
+        for (int i = 0; i < f.length; i++) {
+            if (!Float.isFinite(f[i])) {
+                throw new IllegalArgumentException("dataset '" + data.name() + "' has a non-finite value (" + f[i]
+                        + ") at row " + i / data.cols() + ", column " + i % data.cols());
+            }
+        }
         if (data.rows() < cfg.batchSize()) {
             throw new IllegalArgumentException("dataset '" + data.name() + "' has " + data.rows()
                     + " rows, fewer than one batch of " + cfg.batchSize());
@@ -125,7 +132,7 @@ public final class Trainer implements AutoCloseable {
                 double[] sums = null;
                 int n = 0;
                 for (int b = 0; it.hasNext(); b++) {
-                    it.next(buf, labels);
+                    it.next(buf, data.hasLabels() ? labels : null);
                     if (b < batchInEpoch) {
                         continue;  // resuming inside an epoch
                     }
