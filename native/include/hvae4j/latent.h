@@ -161,6 +161,13 @@ HVAE4J_HD T likelihood_target(T x, bool binarize, uint64_t seed, uint64_t offset
   return uniform_at<T>(seed, offset, x_index) < x ? T(1) : T(0);
 }
 
+// The same target through a sequential cursor (CPU loops).
+template <typename T>
+HVAE4J_HD T likelihood_target(T x, bool binarize, NoiseCursor& noise, uint64_t x_index) {
+  if (!binarize) return x;
+  return noise.uniform<T>(x_index) < x ? T(1) : T(0);
+}
+
 // Precision-weighted merge of two Gaussians (Ladder VAE, Sonderby et al. 2016): the posterior of a top-down layer
 // combines the bottom-up estimate (mu_hat, lv_hat) with the prior (mu_p, lv_p):
 //   1/sigma_q^2 = 1/sigma_hat^2 + 1/sigma_p^2,  mu_q = w mu_hat + (1 - w) mu_p,  w = sigmoid(lv_p - lv_hat).

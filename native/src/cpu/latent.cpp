@@ -31,11 +31,12 @@ int gaussian_forward(int64_t rows, int64_t cols, int flags, const T* q_mu, const
   HVAE4J_REQUIRE(dims_ok(rows, cols) && (flags & ~GAUSSIAN_FLAGS_ALL) == 0);
   const bool standard = flags & GAUSSIAN_PRIOR_STANDARD;
   HVAE4J_REQUIRE(rows * cols == 0 || (q_mu && q_lv && z && (standard || (p_mu && p_lv))));
+  NoiseCursor noise(seed, offset);
   for (int64_t r = 0; r < rows; ++r) {
     double skl = 0, slq = 0, slp = 0;
     for (int64_t c = 0; c < cols; ++c) {
       int64_t i = r * cols + c;
-      T eps = normal_at<T>(seed, offset, (uint64_t)i);
+      T eps = noise.normal<T>((uint64_t)i);
       GaussianForward<T> o = gaussian_forward_element<T>(flags, q_mu[i], q_lv[i], standard ? T(0) : p_mu[i],
                                                          standard ? T(0) : p_lv[i], eps);
       z[i] = o.z;
@@ -58,11 +59,12 @@ int gaussian_backward(int64_t rows, int64_t cols, int flags, const T* q_mu, cons
   const bool standard = flags & GAUSSIAN_PRIOR_STANDARD;
   HVAE4J_REQUIRE(rows * cols == 0 ||
                  (q_mu && q_lv && d_q_mu && d_q_lv && (standard || (p_mu && p_lv && d_p_mu && d_p_lv))));
+  NoiseCursor noise(seed, offset);
   for (int64_t r = 0; r < rows; ++r) {
     T wk = at_or(w_kl, r, T(0)), wq = at_or(w_logq, r, T(0)), wp = at_or(w_logp, r, T(0));
     for (int64_t c = 0; c < cols; ++c) {
       int64_t i = r * cols + c;
-      T eps = normal_at<T>(seed, offset, (uint64_t)i);
+      T eps = noise.normal<T>((uint64_t)i);
       GaussianGrads<T> d = gaussian_backward_element<T>(flags, q_mu[i], q_lv[i], standard ? T(0) : p_mu[i],
                                                         standard ? T(0) : p_lv[i], eps, at_or(dz, i, T(0)), wk,
                                                         wq, wp);
@@ -87,11 +89,12 @@ int bernoulli_forward(int64_t rows, int64_t cols, int estimator, T tau, const T*
                       T p_logit, uint64_t seed, uint64_t offset, T* z, T* kl, T* logq, T* logp) {
   HVAE4J_REQUIRE(dims_ok(rows, cols) && estimator_ok(estimator, tau));
   HVAE4J_REQUIRE(rows * cols == 0 || (q_logits && z));
+  NoiseCursor noise(seed, offset);
   for (int64_t r = 0; r < rows; ++r) {
     double skl = 0, slq = 0, slp = 0;
     for (int64_t c = 0; c < cols; ++c) {
       int64_t i = r * cols + c;
-      T u = uniform_at<T>(seed, offset, (uint64_t)i);
+      T u = noise.uniform<T>((uint64_t)i);
       BernoulliForward<T> o =
           bernoulli_forward_element<T>(estimator, tau, q_logits[i], at_or(p_logits, i, p_logit), u);
       z[i] = o.z;
@@ -113,12 +116,13 @@ int bernoulli_backward(int64_t rows, int64_t cols, int estimator, T tau, const T
   HVAE4J_REQUIRE(dims_ok(rows, cols) && estimator_ok(estimator, tau));
   HVAE4J_REQUIRE(rows * cols == 0 || (q_logits && d_q_logits && (!p_logits || d_p_logits)));
   HVAE4J_REQUIRE(estimator != BERNOULLI_REINFORCE || rows == 0 || signal);
+  NoiseCursor noise(seed, offset);
   for (int64_t r = 0; r < rows; ++r) {
     T wk = at_or(w_kl, r, T(0)), wq = at_or(w_logq, r, T(0)), wp = at_or(w_logp, r, T(0));
     T sig = at_or(signal, r, T(0));
     for (int64_t c = 0; c < cols; ++c) {
       int64_t i = r * cols + c;
-      T u = uniform_at<T>(seed, offset, (uint64_t)i);
+      T u = noise.uniform<T>((uint64_t)i);
       T dq, dp;
       bernoulli_backward_element<T>(estimator, tau, q_logits[i], at_or(p_logits, i, p_logit), u,
                                     at_or(dz, i, T(0)), wk, wq, wp, sig, &dq, &dp);
@@ -138,11 +142,12 @@ int bernoulli_likelihood_forward(int64_t rows, int64_t cols, int64_t x_rows, con
                                  int binarize, uint64_t seed, uint64_t offset, T* logp) {
   HVAE4J_REQUIRE(dims_ok(rows, cols) && target_rows_ok(rows, x_rows));
   HVAE4J_REQUIRE(rows * cols == 0 || (logits && x && logp));
+  NoiseCursor noise(seed, offset);
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t xr = (r % x_rows) * cols;
     double s = 0;
     for (int64_t c = 0; c < cols; ++c) {
-      T t = likelihood_target<T>(x[xr + c], binarize != 0, seed, offset, (uint64_t)(xr + c));
+      T t = likelihood_target<T>(x[xr + c], binarize != 0, noise, (uint64_t)(xr + c));
       s += bernoulli_log_prob(t, logits[r * cols + c]);
     }
     store(logp, r, s);
@@ -155,11 +160,12 @@ int bernoulli_likelihood_backward(int64_t rows, int64_t cols, int64_t x_rows, co
                                   int binarize, uint64_t seed, uint64_t offset, const T* w, T* d_logits) {
   HVAE4J_REQUIRE(dims_ok(rows, cols) && target_rows_ok(rows, x_rows));
   HVAE4J_REQUIRE(rows * cols == 0 || (logits && x && d_logits));
+  NoiseCursor noise(seed, offset);
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t xr = (r % x_rows) * cols;
     T wr = at_or(w, r, T(0));
     for (int64_t c = 0; c < cols; ++c) {
-      T t = likelihood_target<T>(x[xr + c], binarize != 0, seed, offset, (uint64_t)(xr + c));
+      T t = likelihood_target<T>(x[xr + c], binarize != 0, noise, (uint64_t)(xr + c));
       d_logits[r * cols + c] = wr * (t - sigmoid(logits[r * cols + c]));
     }
   }

@@ -164,15 +164,16 @@ class StatisticalTest {
         int batch = 2000;
         double s2 = 0.25;
         float[] x = new float[batch];
+        double[] exactPer = new double[batch];
         java.util.SplittableRandom r = new java.util.SplittableRandom(4);
         double exact = 0;
         for (int b = 0; b < batch; b++) {
             x[b] = (float) r.nextDouble(-2, 2);
-            exact += -0.5 * (Math.log(2 * Math.PI * (1 + s2)) + x[b] * x[b] / (1 + s2));
+            exactPer[b] = -0.5 * (Math.log(2 * Math.PI * (1 + s2)) + x[b] * x[b] / (1 + s2));
+            exact += exactPer[b] / batch;
         }
-        exact /= batch;
         double previous = Double.NEGATIVE_INFINITY;
-        for (int k : new int[] {1, 5, 50, 500}) {
+        for (int k : new int[] {1, 5, 50, 1000}) {
             try (MemoryScope s = MemoryScope.open()) {
                 Tensor xs = cpu.fromArray(x, batch, 1);
                 float[] qm = new float[batch];
@@ -189,12 +190,24 @@ class StatisticalTest {
                 for (int i = 0; i < lw.length; i++) {
                     lw[i] += lp[i] - lq[i];
                 }
-                double bound = mean(ImportanceWeights.bound(cpu.fromArray(lw, k * batch), k).toArray());
-                assertTrue(bound > previous, "IWAE-" + k + " = " + bound + " should exceed " + previous);
-                assertTrue(bound < exact, "IWAE-" + k + " = " + bound + " must stay below log p(x) = " + exact);
+                float[] per = ImportanceWeights.bound(cpu.fromArray(lw, k * batch), k).toArray();
+                double bound = mean(per);
+                // The estimate is random: its mean may exceed log p(x) only by Monte-Carlo error.
+                double var = 0;
+                for (int b = 0; b < batch; b++) {
+                    double g = per[b] - exactPer[b] - (bound - exact);
+                    var += g * g / (batch - 1);
+                }
+                double se = Math.sqrt(var / batch);
+                assertTrue(bound <= exact + 3 * se, "IWAE-" + k + " = " + bound + " above log p(x) = " + exact
+                        + " by more than 3 standard errors (" + se + ")");
+                if (k <= 50) {
+                    assertTrue(bound > previous, "IWAE-" + k + " = " + bound + " should exceed " + previous);
+                } else {
+                    assertEquals(exact, bound, 0.005, "IWAE-" + k + " close to log p(x)");
+                }
                 previous = bound;
             }
         }
-        assertEquals(exact, previous, 0.01, "IWAE-500 close to log p(x)");
     }
 }
