@@ -8,6 +8,7 @@
 #include "guard.h"
 #include "hvae4j/hvae4j_cpu.h"
 #include "hvae4j/latent.h"
+#include "simd_math.h"
 
 using namespace hvae4j;
 
@@ -137,6 +138,39 @@ bool target_rows_ok(int64_t rows, int64_t x_rows) {
   return x_rows > 0 ? rows % x_rows == 0 : rows == 0;
 }
 
+// Float: targets for a chunk of a row first (the scalar Philox walk), then the chunk's log-likelihood or gradient
+// in a loop that vectorizes with libmvec. Same values as the generic template up to a few ulps.
+constexpr int kChunk = 256;
+
+template <typename T>
+int bernoulli_likelihood_forward(int64_t rows, int64_t cols, int64_t x_rows, const T* logits, const T* x,
+                                 int binarize, uint64_t seed, uint64_t offset, T* logp);
+
+template <>
+int bernoulli_likelihood_forward<float>(int64_t rows, int64_t cols, int64_t x_rows, const float* logits,
+                                        const float* x, int binarize, uint64_t seed, uint64_t offset, float* logp) {
+  HVAE4J_REQUIRE(dims_ok(rows, cols) && target_rows_ok(rows, x_rows));
+  HVAE4J_REQUIRE(rows * cols == 0 || (logits && x && logp));
+  NoiseCursor noise(seed, offset);
+  float t[kChunk];
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t xr = (r % x_rows) * cols;
+    const float* l = logits + r * cols;
+    double s = 0;
+    for (int64_t c0 = 0; c0 < cols; c0 += kChunk) {
+      const int n = (int)(cols - c0 < kChunk ? cols - c0 : kChunk);
+      for (int j = 0; j < n; ++j)
+        t[j] = likelihood_target<float>(x[xr + c0 + j], binarize != 0, noise, (uint64_t)(xr + c0 + j));
+      float part = 0;
+#pragma omp simd reduction(+ : part)
+      for (int j = 0; j < n; ++j) part += t[j] * l[c0 + j] + simd::log_sigmoid(-l[c0 + j]);
+      s += part;
+    }
+    store(logp, r, s);
+  }
+  return HVAE4J_OK;
+}
+
 template <typename T>
 int bernoulli_likelihood_forward(int64_t rows, int64_t cols, int64_t x_rows, const T* logits, const T* x,
                                  int binarize, uint64_t seed, uint64_t offset, T* logp) {
@@ -151,6 +185,34 @@ int bernoulli_likelihood_forward(int64_t rows, int64_t cols, int64_t x_rows, con
       s += bernoulli_log_prob(t, logits[r * cols + c]);
     }
     store(logp, r, s);
+  }
+  return HVAE4J_OK;
+}
+
+template <typename T>
+int bernoulli_likelihood_backward(int64_t rows, int64_t cols, int64_t x_rows, const T* logits, const T* x,
+                                  int binarize, uint64_t seed, uint64_t offset, const T* w, T* d_logits);
+
+template <>
+int bernoulli_likelihood_backward<float>(int64_t rows, int64_t cols, int64_t x_rows, const float* logits,
+                                         const float* x, int binarize, uint64_t seed, uint64_t offset,
+                                         const float* w, float* d_logits) {
+  HVAE4J_REQUIRE(dims_ok(rows, cols) && target_rows_ok(rows, x_rows));
+  HVAE4J_REQUIRE(rows * cols == 0 || (logits && x && d_logits));
+  NoiseCursor noise(seed, offset);
+  float t[kChunk];
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t xr = (r % x_rows) * cols;
+    const float* l = logits + r * cols;
+    float* d = d_logits + r * cols;
+    const float wr = at_or(w, r, 0.0f);
+    for (int64_t c0 = 0; c0 < cols; c0 += kChunk) {
+      const int n = (int)(cols - c0 < kChunk ? cols - c0 : kChunk);
+      for (int j = 0; j < n; ++j)
+        t[j] = likelihood_target<float>(x[xr + c0 + j], binarize != 0, noise, (uint64_t)(xr + c0 + j));
+#pragma omp simd
+      for (int j = 0; j < n; ++j) d[c0 + j] = wr * (t[j] - simd::sigmoid(l[c0 + j]));
+    }
   }
   return HVAE4J_OK;
 }
