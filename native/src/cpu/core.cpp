@@ -170,6 +170,7 @@ int hvae4j_cpu_sum_cols(const float* x, int64_t rows, int64_t cols, float alpha,
 int hvae4j_cpu_sum_squares(const float* x, int64_t n, int accumulate, float* out) {
   HVAE4J_REQUIRE(n >= 0 && out && (n == 0 || x));
   double s = 0.0;
+#pragma omp simd reduction(+ : s)
   for (int64_t i = 0; i < n; ++i) s += (double)x[i] * (double)x[i];
   out[0] = (float)(accumulate ? (double)out[0] + s : s);
   return HVAE4J_OK;

@@ -387,6 +387,7 @@ int hvae4j_cpu_adam(int64_t n, float* param, const float* grad, float* m, float*
                     float beta2, float eps, float weight_decay, float c1, float c2, const float* grad_scale) {
   HVAE4J_REQUIRE(n >= 0 && (n == 0 || (param && grad && m && v)) && c1 > 0 && c2 > 0);
   const float s = grad_scale ? grad_scale[0] : 1.0f;
+#pragma omp simd
   for (int64_t i = 0; i < n; ++i)
     adam_element<float>(param + i, grad[i] * s, m + i, v + i, lr, beta1, beta2, eps, weight_decay, c1, c2);
   return HVAE4J_OK;

@@ -25,6 +25,7 @@ public final class Dataset {
     private final int[] labels; // null when unlabelled
     private final int numClasses; // 0 when unlabelled
     private final ImageShape imageShape; // null when not an image
+    private volatile long firstNonFinite = -2; // -2: not scanned yet; -1: every value finite
 
     private Dataset(String name, float[] features, int rows, int cols, int[] labels, int numClasses,
                     ImageShape imageShape, boolean validateLabels) {
@@ -246,6 +247,25 @@ public final class Dataset {
     /** The same features without labels. */
     public Dataset withoutLabels() {
         return labels == null ? this : new Dataset(name, features, rows, cols, null, 0, imageShape, false);
+    }
+
+    /**
+     * The flat index of the first NaN or infinite feature value, or -1 when every value is finite. Scanned once
+     * (the dataset is immutable) and remembered.
+     */
+    public long firstNonFinite() {
+        long v = firstNonFinite;
+        if (v == -2) {
+            v = -1;
+            for (int i = 0; i < features.length; i++) {
+                if (!Float.isFinite(features[i])) {
+                    v = i;
+                    break;
+                }
+            }
+            firstNonFinite = v;
+        }
+        return v;
     }
 
     @Override

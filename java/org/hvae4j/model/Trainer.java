@@ -110,12 +110,10 @@ public final class Trainer implements AutoCloseable {
                         + " classes but the model's conditioning has " + model.spec().conditioningDim());
             }
         }
-        float[] f = data.features();
-        for (int i = 0; i < f.length; i++) {
-            if (!Float.isFinite(f[i])) {
-                throw new IllegalArgumentException("dataset '" + data.name() + "' has a non-finite value (" + f[i]
-                        + ") at row " + i / data.cols() + ", column " + i % data.cols());
-            }
+        long bad = data.firstNonFinite();
+        if (bad >= 0) {
+            throw new IllegalArgumentException("dataset '" + data.name() + "' has a non-finite value ("
+                    + data.features()[(int) bad] + ") at row " + bad / data.cols() + ", column " + bad % data.cols());
         }
         if (data.rows() < cfg.batchSize()) {
             throw new IllegalArgumentException("dataset '" + data.name() + "' has " + data.rows()
