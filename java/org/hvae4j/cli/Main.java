@@ -3,6 +3,8 @@ package org.hvae4j.cli;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -22,6 +24,12 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /**
+     * The library logs the choice of {@code --device auto} at INFO; the program prints the device it uses itself,
+     * so those lines are kept off stderr (held here: loggers are only weakly referenced).
+     */
+    private static final Logger LIBRARY_LOG = Logger.getLogger("org.hvae4j");
+
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
     }
@@ -29,6 +37,9 @@ public final class Main implements Runnable {
     /** Runs the program in-process and returns its exit code (0 on success, see {@link Failures}). */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         boolean verbose = Arrays.asList(args).contains("--verbose");
+        if (!verbose) {
+            LIBRARY_LOG.setLevel(Level.WARNING);
+        }
         Main main = new Main(out);
         CommandLine cl = new CommandLine(main);
         cl.setOut(new PrintWriter(out, true));
