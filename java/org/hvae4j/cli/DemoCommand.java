@@ -14,6 +14,7 @@ import org.hvae4j.model.Hvae;
 import org.hvae4j.model.Inference;
 import org.hvae4j.model.LatentSpec;
 import org.hvae4j.model.ModelSpec;
+import org.hvae4j.model.Objective;
 import org.hvae4j.model.TrainConfig;
 import org.hvae4j.model.Trainer;
 import org.hvae4j.report.MetricsWriter;
@@ -32,7 +33,7 @@ import picocli.CommandLine.Option;
         description = "Fit a one-level and a two-level VAE to 2-D toy data from a latent hierarchy; write "
                 + "demo-scatter.png (data vs samples) and summary.json (test log-likelihoods vs the true density).")
 final class DemoCommand extends CliCommand {
-    @Option(names = "--steps", paramLabel = "N", defaultValue = "3000", converter = Converters.PositiveInt.class,
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "8000", converter = Converters.PositiveInt.class,
             description = "training steps per model (default ${DEFAULT-VALUE})")
     int steps;
 
@@ -45,9 +46,22 @@ final class DemoCommand extends CliCommand {
             description = "hidden widths of every block (default ${DEFAULT-VALUE})")
     List<Integer> hidden;
 
-    @Option(names = "--inference", paramLabel = "KIND", defaultValue = "bottom-up",
+    @Option(names = "--inference", paramLabel = "KIND", defaultValue = "ladder",
             description = "inference of the two-level model: bottom-up, ladder or residual (default ${DEFAULT-VALUE})")
     String inference;
+
+    @Option(names = "--kl-warmup", paramLabel = "STEPS", defaultValue = "0", converter = Converters.NonNegativeInt.class,
+            description = "steps over which the KL weight rises from 0 to 1 (default ${DEFAULT-VALUE})")
+    int klWarmup;
+
+    @Option(names = "--free-bits", paramLabel = "NATS", defaultValue = "1",
+            converter = Converters.NonNegativeDouble.class,
+            description = "free-bits floor of each layer's KL (default ${DEFAULT-VALUE})")
+    double freeBits;
+
+    @Option(names = "--lr", paramLabel = "RATE", defaultValue = "0.001", converter = Converters.PositiveDouble.class,
+            description = "Adam learning rate, cosine-annealed (default ${DEFAULT-VALUE})")
+    double lr;
 
     @Option(names = "--k", paramLabel = "K", defaultValue = "100", converter = Converters.PositiveInt.class,
             description = "importance samples of the test log-likelihood (default ${DEFAULT-VALUE})")
@@ -111,14 +125,15 @@ final class DemoCommand extends CliCommand {
     private Result fit(String name, ModelSpec spec, Dataset train, Dataset test, Backend backend) {
         int perEpoch = train.rows() / BATCH;
         int epochs = Math.max(1, (steps + perEpoch - 1) / perEpoch);
-        TrainConfig cfg = TrainConfig.defaults(epochs).withBatchSize(BATCH).withSeed(seed).withSchedule("cosine");
+        TrainConfig cfg = TrainConfig.defaults(epochs).withBatchSize(BATCH).withSeed(seed).withSchedule("cosine")
+                .withLearningRate(lr).withKlWarmupSteps(klWarmup).withObjective(Objective.elbo().withFreeBits(freeBits));
         long t0 = System.nanoTime();
         try (Hvae model = new Hvae(spec, backend, seed); Trainer trainer = new Trainer(model, cfg)) {
             trainer.fit(train, null);
             Evaluator ev = new Evaluator(model, seed + 1);
             double ll = Evaluator.mean(ev.logLikelihood(test, k, Math.min(k, 100), 500));
             double elbo = ev.elbo(test, 500).objective();
-            float[] samples = ev.samplePrior(Math.min(PLOTTED, train.rows()), null);
+            float[] samples = ev.sampleObservations(Math.min(PLOTTED, train.rows()), null);
             double s = (System.nanoTime() - t0) / 1e9;
             println("%-9s %s: test log-likelihood %.3f, ELBO %.3f (%d steps, %.1f s)", name, spec, ll, elbo,
                     trainer.step(), s);
