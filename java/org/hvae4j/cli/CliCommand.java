@@ -1,6 +1,9 @@
 package org.hvae4j.cli;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
@@ -22,6 +25,12 @@ abstract class CliCommand implements Callable<Integer> {
     void println(String format, Object... args) {
         out().printf(Locale.ROOT, format + "%n", args);
         out().flush();
+    }
+
+    /** {@code runs/<yyyyMMdd-HHmmss>-<name>}, the default output directory of a run. */
+    static Path timestampedRunDirectory(String name) {
+        return Path.of("runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
+                + name);
     }
 
     @Override

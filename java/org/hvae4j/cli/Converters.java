@@ -8,27 +8,37 @@ import picocli.CommandLine.TypeConversionException;
 final class Converters {
     private Converters() {}
 
-    /** An integer >= 1. */
-    static final class PositiveInt implements ITypeConverter<Integer> {
+    /** An integer >= {@code min}. */
+    private abstract static class IntAtLeast implements ITypeConverter<Integer> {
+        private final int min;
+        private final String what;
+
+        IntAtLeast(int min, String what) {
+            this.min = min;
+            this.what = what;
+        }
+
         @Override
         public Integer convert(String s) {
             int v = parseInt(s);
-            if (v < 1) {
-                throw new TypeConversionException("'" + s + "' is not a positive integer");
+            if (v < min) {
+                throw new TypeConversionException("'" + s + "' is not " + what);
             }
             return v;
         }
     }
 
+    /** An integer >= 1. */
+    static final class PositiveInt extends IntAtLeast {
+        public PositiveInt() {
+            super(1, "a positive integer");
+        }
+    }
+
     /** An integer >= 0. */
-    static final class NonNegativeInt implements ITypeConverter<Integer> {
-        @Override
-        public Integer convert(String s) {
-            int v = parseInt(s);
-            if (v < 0) {
-                throw new TypeConversionException("'" + s + "' is negative");
-            }
-            return v;
+    static final class NonNegativeInt extends IntAtLeast {
+        public NonNegativeInt() {
+            super(0, "an integer >= 0");
         }
     }
 

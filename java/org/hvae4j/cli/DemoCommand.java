@@ -1,8 +1,6 @@
 package org.hvae4j.cli;
 
 import java.nio.file.Path;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,7 +78,7 @@ final class DemoCommand extends CliCommand {
     void execute() throws Exception {
         Backend backend = common.backend();
         if (out == null) {
-            out = Path.of("runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-demo");
+            out = timestampedRunDirectory("demo");
         }
         ToyHierarchy.Sample train = ToyHierarchy.sample(n, seed);
         ToyHierarchy.Sample test = ToyHierarchy.sample(2000, seed + 1);

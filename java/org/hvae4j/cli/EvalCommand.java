@@ -2,12 +2,8 @@ package org.hvae4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import org.hvae4j.data.Dataset;
 import org.hvae4j.model.Evaluator;
 import org.hvae4j.model.Hvae;
-import org.hvae4j.model.StepResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -33,38 +29,23 @@ final class EvalCommand extends ModelCommand {
 
     @Override
     void run(Hvae model, Evaluator ev) throws Exception {
-        Dataset d = data.load();
-        long t0 = System.nanoTime();
-        double ll = Evaluator.mean(ev.logLikelihood(d, k, Math.min(k, 100), batch));
-        StepResult elbo = ev.elbo(d, batch);
-        int[] active = ev.activeUnits(d, 0.01, 10);
-        double seconds = (System.nanoTime() - t0) / 1e9;
+        Evaluation e = Evaluation.of(ev, data.load(), k, batch);
         if (json) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("data", d.name());
-            m.put("examples", d.rows());
-            m.put("k", k);
-            m.put("logLikelihood", ll);
-            m.put("elbo", elbo.objective());
-            m.put("reconstruction", elbo.reconstruction());
-            m.put("kl", elbo.kl());
-            m.put("activeUnits", active);
-            m.put("seconds", seconds);
-            println("%s", new ObjectMapper().writeValueAsString(m));
+            println("%s", new ObjectMapper().writeValueAsString(e.toMap()));
             return;
         }
-        println("data             %s (%d examples)", d.name(), d.rows());
-        println("log-likelihood   %.2f nats (IWAE bound, k=%d)", ll, k);
-        println("ELBO             %.2f nats", elbo.objective());
-        println("reconstruction   %.2f nats", elbo.reconstruction());
-        for (int l = 0; l < elbo.kl().length; l++) {
-            println("KL z%d            %.2f nats", l + 1, elbo.kl()[l]);
+        println("data             %s (%d examples)", e.data(), e.examples());
+        println("log-likelihood   %.2f nats (IWAE bound, k=%d)", e.logLikelihood(), k);
+        println("ELBO             %.2f nats", e.elbo().objective());
+        println("reconstruction   %.2f nats", e.elbo().reconstruction());
+        for (int l = 0; l < e.elbo().kl().length; l++) {
+            println("KL z%d            %.2f nats", l + 1, e.elbo().kl()[l]);
         }
+        int[] active = e.activeUnits();
         for (int l = 0; l < active.length; l++) {
             println("active units z%d  %d of %d", l + 1, active[l], model.latent(l).size());
         }
-        println("time             %.1f s", seconds);
-        out().flush();
+        println("time             %.1f s", e.seconds());
         if (!Arrays.stream(active).anyMatch(a -> a > 0)) {
             println("note: no active unit: the posterior ignores the data (posterior collapse)");
         }

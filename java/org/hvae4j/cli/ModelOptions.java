@@ -64,13 +64,10 @@ final class ModelOptions {
         return ConfigFile.read(config);
     }
 
-    /** A short name for run directories: the preset, the configuration file or the latent sizes. */
+    /** A short name for run directories: the configuration file, the preset or the latent sizes. */
     String name(ModelSpec spec) {
-        if (preset != null && latentSizes == null && latents == null) {
-            return preset;
-        }
-        if (config != null && latentSizes == null && latents == null) {
-            return configFile().stem();
+        if (latentSizes == null && latents == null) {
+            return config != null ? configFile().stem() : preset != null ? preset : DEFAULT_PRESET;
         }
         StringBuilder s = new StringBuilder("z");
         for (int i = 0; i < spec.latents().size(); i++) {

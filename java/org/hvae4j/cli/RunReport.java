@@ -13,7 +13,6 @@ import org.hvae4j.data.ImageShape;
 import org.hvae4j.model.Checkpoint;
 import org.hvae4j.model.Evaluator;
 import org.hvae4j.model.Hvae;
-import org.hvae4j.model.StepResult;
 import org.hvae4j.model.Trainer;
 import org.hvae4j.report.MetricsTable;
 import org.hvae4j.report.MetricsWriter;
@@ -50,11 +49,10 @@ final class RunReport {
         Hvae model = trainer.model();
         Evaluator ev = new Evaluator(model, trainer.config().seed() + 1);
         String where = splits.test() != null ? "test" : "training";
-        double ll = Evaluator.mean(ev.logLikelihood(evalSet, evalK, Math.min(evalK, 100), 100));
-        StepResult elbo = ev.elbo(evalSet, 100);
-        int[] active = ev.activeUnits(evalSet, 0.01, 10);
+        Evaluation e = Evaluation.of(ev, evalSet, evalK, 100);
         say.accept("%s log-likelihood (IWAE k=%d, %d examples): %.2f nats;  ELBO %.2f;  active units %s",
-                new Object[] {where, evalK, evalSet.rows(), ll, elbo.objective(), java.util.Arrays.toString(active)});
+                new Object[] {where, evalK, e.examples(), e.logLikelihood(), e.elbo().objective(),
+                        java.util.Arrays.toString(e.activeUnits())});
 
         List<String> files = new ArrayList<>(List.of("metrics.csv", CheckpointOption.FILE_NAME));
         Optional<ImageShape> shape = Images.shape(model.spec().inputDim(), splits.train().imageShape());
@@ -88,13 +86,7 @@ final class RunReport {
         s.put("final", table.size() > 0 ? table.row(table.size() - 1).present() : Map.of());
         Map<String, Object> eval = new LinkedHashMap<>();
         eval.put("split", where);
-        eval.put("examples", evalSet.rows());
-        eval.put("k", evalK);
-        eval.put("logLikelihood", ll);
-        eval.put("elbo", elbo.objective());
-        eval.put("reconstruction", elbo.reconstruction());
-        eval.put("kl", elbo.kl());
-        eval.put("activeUnits", active);
+        eval.putAll(e.toMap());
         s.put("evaluation", eval);
         s.put("parameters", model.parameterCount());
         s.put("device", backend.describe());

@@ -1,8 +1,6 @@
 package org.hvae4j.cli;
 
 import java.nio.file.Path;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import org.hvae4j.data.Batcher;
 import org.hvae4j.data.Dataset;
 import org.hvae4j.model.Checkpoint;
@@ -83,8 +81,7 @@ final class TrainCommand extends CliCommand {
             name = model.name(spec);
         }
         if (out == null) {
-            out = Path.of("runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
-                    + name);
+            out = timestampedRunDirectory(name);
         }
         try (Hvae m = trainer.model(); trainer) {
             TrainConfig cfg = trainer.config();
