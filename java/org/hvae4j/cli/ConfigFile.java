@@ -42,8 +42,7 @@ record ConfigFile(Path path, Map<String, Object> model, Map<String, Object> trai
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             throw new ConfigException("configuration file " + path + " is not valid "
-                    + (name.endsWith(".json") ? "JSON" : "YAML") + ": " + e.getOriginalMessage().lines().findFirst()
-                    .orElse("") + (at != null ? " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"
+                    + (name.endsWith(".json") ? "JSON" : "YAML") + ": " + summary(e.getOriginalMessage()) + (at != null ? " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"
                     : ""), e);
         } catch (IOException e) {
             throw new ConfigException("cannot read configuration file " + path + ": " + e.getMessage(), e);
@@ -67,6 +66,13 @@ record ConfigFile(Path path, Map<String, Object> model, Map<String, Object> trai
             }
         }
         return new ConfigFile(path, section(path, "section 'model'", top.getOrDefault("model", Map.of())), training);
+    }
+
+    /** A parser's message on one line: its statements without the quoted source lines and carets under them. */
+    private static String summary(String message) {
+        return message.lines().filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0)))
+                .collect(java.util.stream.Collectors.joining(": "))
+                .replaceAll("\\s*\\(for [^\\[]*\\[Source:[^\\]]*\\]\\)", "");
     }
 
     @SuppressWarnings("unchecked")
