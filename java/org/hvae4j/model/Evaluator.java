@@ -264,6 +264,34 @@ public final class Evaluator {
      * an unconditional model).
      */
     public float[] samplePrior(int n, int[] classes) {
+        return fromPrior(n, classes, this::decoderMean);
+    }
+
+    /**
+     * n draws of x from the generative model: z by ancestral sampling as in {@link #samplePrior}, then x from
+     * p(x|z) itself (the decoder's mean plus Gaussian noise of its variance, or Bernoulli bits), so the spread of the
+     * observation model shows.
+     */
+    public float[] sampleObservations(int n, int[] classes) {
+        return fromPrior(n, classes, heads -> {
+            float[] x = decoderMean(heads);
+            java.util.SplittableRandom rng = new java.util.SplittableRandom(seed ^ 0x5DEECE66DL);
+            if (model.spec().likelihood() instanceof org.hvae4j.latent.GaussianLikelihood g) {
+                float[] lv = g.learnedVariance() ? heads.get(1).toArray() : null;
+                for (int i = 0; i < x.length; i++) {
+                    x[i] += (float) (Math.exp(0.5 * (lv != null ? lv[i] : g.logVariance())) * rng.nextGaussian());
+                }
+            } else {
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = rng.nextDouble() < x[i] ? 1f : 0f;
+                }
+            }
+            return x;
+        });
+    }
+
+    /** Draws z from the prior and hands the decoder's heads for it to {@code f}. */
+    private float[] fromPrior(int n, int[] classes, java.util.function.Function<List<Tensor>, float[]> f) {
         if (n < 1) {
             throw new IllegalArgumentException("number of samples must be >= 1, got " + n);
         }
@@ -306,7 +334,7 @@ public final class Evaluator {
                 }
                 z = out.z();
             }
-            return decoderMean(model.decoder.forward(c == null ? List.of(z) : List.of(z, c)).heads());
+            return f.apply(model.decoder.forward(c == null ? List.of(z) : List.of(z, c)).heads());
         }
     }
 }

@@ -15,6 +15,17 @@ package org.hvae4j.model;
 public enum Inference {
     BOTTOM_UP, LADDER, RESIDUAL;
 
+    /** Parses "bottom-up", "ladder" or "residual" (case and '-'/'_' do not matter). */
+    public static Inference parse(String s) {
+        String n = s == null ? "" : s.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+        for (Inference i : values()) {
+            if (i.name().equals(n)) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("unknown inference '" + s + "' (expected bottom-up, ladder or residual)");
+    }
+
     public boolean topDown() {
         return this != BOTTOM_UP;
     }

@@ -169,13 +169,7 @@ public final class ModelSpec {
         b.observed(intField(m, "input"), Likelihood.parse(String.valueOf(m.getOrDefault("likelihood", "bernoulli"))));
         b.activation(Activation.parse(String.valueOf(m.getOrDefault("activation", "tanh"))));
         b.residualBlocks(Boolean.TRUE.equals(m.get("residualBlocks")));
-        String inf = String.valueOf(m.getOrDefault("inference", "bottom-up")).toUpperCase(Locale.ROOT).replace('-', '_');
-        try {
-            b.inference(Inference.valueOf(inf));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown inference '" + m.get("inference")
-                    + "' (expected bottom-up, ladder or residual)");
-        }
+        b.inference(Inference.parse(String.valueOf(m.getOrDefault("inference", "bottom-up"))));
         return b.build();
     }
 

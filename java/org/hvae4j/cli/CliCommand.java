@@ -1,0 +1,43 @@
+package org.hvae4j.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.ParentCommand;
+
+/** What every subcommand shares: the device and verbosity options and where to print. */
+abstract class CliCommand implements Callable<Integer> {
+    @ParentCommand
+    Main main;
+
+    @Mixin
+    CommonOptions common;
+
+    PrintStream out() {
+        return main != null ? main.out() : System.out;
+    }
+
+    /** Prints one formatted line (Locale.ROOT numbers). */
+    void println(String format, Object... args) {
+        out().printf(Locale.ROOT, format + "%n", args);
+        out().flush();
+    }
+
+    /** {@code runs/<yyyyMMdd-HHmmss>-<name>}, the default output directory of a run. */
+    static Path timestampedRunDirectory(String name) {
+        return Path.of("runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
+                + name);
+    }
+
+    @Override
+    public final Integer call() throws Exception {
+        execute();
+        return 0;
+    }
+
+    abstract void execute() throws Exception;
+}

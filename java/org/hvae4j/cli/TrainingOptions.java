@@ -1,0 +1,77 @@
+package org.hvae4j.cli;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.hvae4j.model.TrainConfig;
+import picocli.CommandLine.Option;
+
+/** How to train: defaults, then the configuration file's {@code training:} section, then these flags. */
+final class TrainingOptions {
+    static final int DEFAULT_EPOCHS = 10;
+
+    @Option(names = "--epochs", paramLabel = "N", converter = Converters.PositiveInt.class,
+            description = "epochs in total (default " + DEFAULT_EPOCHS + "; with --resume: train until N)")
+    Integer epochs;
+
+    @Option(names = "--batch", paramLabel = "N", converter = Converters.PositiveInt.class,
+            description = "batch size (default 100)")
+    Integer batch;
+
+    @Option(names = "--lr", paramLabel = "RATE", converter = Converters.PositiveDouble.class,
+            description = "Adam learning rate (default 1e-3)")
+    Double learningRate;
+
+    @Option(names = "--schedule", paramLabel = "NAME",
+            description = "learning-rate schedule: constant (default), cosine or exponential:GAMMA (per epoch)")
+    String schedule;
+
+    @Option(names = "--seed", paramLabel = "N", description = "random seed (default 0)")
+    Long seed;
+
+    @Option(names = "--objective", paramLabel = "NAME",
+            description = "elbo (default), iwae:K or iwae-dreg:K")
+    String objective;
+
+    @Option(names = "--free-bits", paramLabel = "NATS", converter = Converters.NonNegativeDouble.class,
+            description = "free-bits floor per layer for the ELBO (default 0)")
+    Double freeBits;
+
+    @Option(names = "--kl-warmup", paramLabel = "STEPS", converter = Converters.NonNegativeInt.class,
+            description = "steps over which the KL weight rises from 0 to 1 (default 0: none)")
+    Integer klWarmup;
+
+    @Option(names = "--weight-decay", paramLabel = "W", converter = Converters.NonNegativeDouble.class,
+            description = "decoupled weight decay (default 0)")
+    Double weightDecay;
+
+    @Option(names = "--clip-norm", paramLabel = "NORM", converter = Converters.PositiveOrInf.class,
+            description = "global gradient-norm clipping (default inf: none)")
+    Double clipNorm;
+
+    /** The training configuration: defaults, {@code file}'s section, then the flags given. */
+    TrainConfig config(ConfigFile file) {
+        Map<String, Object> m = new LinkedHashMap<>(TrainConfig.defaults(DEFAULT_EPOCHS).toMap());
+        m.putAll(file.training());
+        put(m, "epochs", epochs);
+        put(m, "batchSize", batch);
+        put(m, "learningRate", learningRate);
+        put(m, "schedule", schedule);
+        put(m, "seed", seed);
+        put(m, "objective", objective);
+        put(m, "freeBits", freeBits);
+        put(m, "klWarmupSteps", klWarmup);
+        put(m, "weightDecay", weightDecay);
+        put(m, "clipNorm", clipNorm != null && clipNorm.isInfinite() ? "inf" : clipNorm);
+        try {
+            return TrainConfig.fromMap(m);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("bad training configuration: " + e.getMessage(), e);
+        }
+    }
+
+    private static void put(Map<String, Object> m, String key, Object value) {
+        if (value != null) {
+            m.put(key, value);
+        }
+    }
+}

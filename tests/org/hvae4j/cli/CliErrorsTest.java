@@ -1,0 +1,112 @@
+package org.hvae4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.hvae4j.tensor.Backend;
+import org.hvae4j.tensor.BackendUnavailableException;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every mistake gets one line on stderr, "hvae4j: error: ...", and the exit code of its kind. */
+class CliErrorsTest {
+    @TempDir
+    Path tmp;
+
+    /** Runs, checks the code, that stderr is one error line containing {@code expected}, and returns it. */
+    static String fails(int code, String expected, String... args) {
+        Cli r = Cli.run(args);
+        assertEquals(code, r.code(), r::toString);
+        String err = r.err().strip();
+        assertTrue(err.startsWith("hvae4j: error: "), r::toString);
+        assertEquals(1, err.lines().count(), () -> "one line only: " + r);
+        assertTrue(err.contains(expected), () -> "expected '" + expected + "' in: " + err);
+        return err;
+    }
+
+    @Test
+    void unknownFlag() {
+        fails(Failures.USAGE, "Unknown option: '--bogus'", "train", "--bogus");
+    }
+
+    @Test
+    void missingSubcommand() {
+        fails(Failures.USAGE, "missing subcommand");
+    }
+
+    @Test
+    void badValue() {
+        fails(Failures.USAGE, "'-1' is not a positive integer", "train", "--batch", "-1");
+        fails(Failures.USAGE, "--lr", "train", "--lr", "fast");
+        fails(Failures.USAGE, "unknown objective 'elbow'", "train", "--objective", "elbow", "--limit", "100",
+                "--device", "cpu", "--out", tmp.resolve("x").toString());
+    }
+
+    @Test
+    void missingDataFile() {
+        fails(Failures.DATA, "no-such.csv", "train", "--data", tmp.resolve("no-such.csv").toString(), "--device",
+                "cpu");
+    }
+
+    @Test
+    void corruptDataFile() throws IOException {
+        Path csv = tmp.resolve("bad.csv");
+        Files.writeString(csv, "a,b\n0.1,0.2\n0.3\n");
+        fails(Failures.DATA, "bad.csv", "train", "--data", csv.toString(), "--device", "cpu");
+        Path idx = tmp.resolve("train-images-idx3-ubyte");
+        Files.write(idx, new byte[] {0, 0, 8, 3, 0, 0, 0, 5, 0, 0, 0, 28, 0, 0, 0, 28, 1, 2, 3});
+        fails(Failures.DATA, "train-images-idx3-ubyte", "train", "--data", idx.toString(), "--device", "cpu");
+    }
+
+    @Test
+    void badConfiguration() throws IOException {
+        Path unknown = tmp.resolve("unknown.yaml");
+        Files.writeString(unknown, "training:\n  epochz: 3\n");
+        fails(Failures.USAGE, "unknown training field 'epochz'", "train", "--config", unknown.toString(),
+                "--limit", "100", "--device", "cpu");
+        Path unknownModel = tmp.resolve("unknown-model.json");
+        Files.writeString(unknownModel, "{\"model\": {\"latentz\": []}}");
+        fails(Failures.USAGE, "unknown model field 'latentz'", "train", "--config", unknownModel.toString(),
+                "--limit", "100", "--device", "cpu");
+        Path yaml = tmp.resolve("broken.yaml");
+        Files.writeString(yaml, "model:\n  latents: [\n    - size: 3\n");
+        fails(Failures.USAGE, "is not valid YAML", "train", "--config", yaml.toString(), "--device", "cpu");
+        fails(Failures.USAGE, "does not exist", "train", "--config", tmp.resolve("none.yaml").toString(),
+                "--device", "cpu");
+    }
+
+    @Test
+    void cudaWithoutGpu() {
+        boolean cuda;
+        try {
+            Backend.byName("cuda");
+            cuda = true;
+        } catch (BackendUnavailableException e) {
+            cuda = false;
+        }
+        Assumptions.assumeFalse(cuda, "this machine has a usable GPU");
+        String err = fails(Failures.DEVICE, "CUDA", "train", "--device", "cuda", "--limit", "100");
+        assertFalse(err.contains("Exception"), err);
+    }
+
+    @Test
+    void corruptCheckpoint() throws IOException {
+        Path ckpt = tmp.resolve("checkpoint.hvae");
+        Files.writeString(ckpt, "this is not a checkpoint");
+        fails(Failures.DATA, "is unusable", "eval", "-c", ckpt.toString(), "--device", "cpu", "--limit", "10");
+        fails(Failures.DATA, "no such checkpoint", "eval", "-c", tmp.resolve("none.hvae").toString(), "--device",
+                "cpu");
+    }
+
+    @Test
+    void verbosePrintsTheStackTrace() {
+        Cli r = Cli.run("eval", "-c", tmp.resolve("none.hvae").toString(), "--device", "cpu", "--verbose");
+        assertEquals(Failures.DATA, r.code());
+        assertTrue(r.err().contains("\tat org.hvae4j."), r::toString);
+    }
+}
