@@ -124,6 +124,18 @@ public final class Hvae implements AutoCloseable {
         return lat[l];
     }
 
+    /**
+     * A model with the same networks whose parameters share this model's values but keep their own gradients
+     * (data-parallel training). Close the replica before this model.
+     */
+    public Hvae replica() {
+        Hvae r = new Hvae(spec, be, 0);
+        for (int i = 0; i < params.size(); i++) {
+            r.params.get(i).shareValueOf(params.get(i));
+        }
+        return r;
+    }
+
     public void zeroGrad() {
         params.forEach(Param::zeroGrad);
     }

@@ -28,6 +28,10 @@ public final class Trainer implements AutoCloseable {
     private int batchInEpoch;
     private int badInRow;
     private long skipped;
+    private int workers = 1;
+    private Hvae replica;
+    private java.util.concurrent.ExecutorService pool;
+    private final double[] baseline2 = {Double.NaN};
 
     public Trainer(Hvae model, TrainConfig cfg) {
         cfg.objective().validateFor(model.spec());
@@ -35,6 +39,25 @@ public final class Trainer implements AutoCloseable {
         this.cfg = cfg;
         this.adam = new Adam(model.parameters(), 0.9f, 0.999f, 1e-8f, (float) cfg.weightDecay(),
                 (float) cfg.clipNorm());
+    }
+
+    /**
+     * Splits each batch between {@code n} workers (1 or 2): the second half runs on another thread against a
+     * replica of the model that shares its parameters and keeps its own gradients, and the two mean gradients are
+     * averaged before the fused Adam step. On the CPU this uses a second core; the result is deterministic for a
+     * seed (each half has its own noise stream), though not the same run as with one worker. Free bits then
+     * apply to each half's batch-mean KL, and REINFORCE keeps one baseline per worker.
+     */
+    public Trainer withWorkers(int n) {
+        if (n != 1 && n != 2) {
+            throw new IllegalArgumentException("workers must be 1 or 2, got " + n);
+        }
+        this.workers = n;
+        return this;
+    }
+
+    public int workers() {
+        return workers;
     }
 
     public Trainer addListener(TrainingListener l) {
@@ -65,12 +88,8 @@ public final class Trainer implements AutoCloseable {
 
     /** One training step on a batch already on the model's backend (c may be null). */
     public StepResult step(Tensor x, Tensor c, double lr) {
-        model.zeroGrad();
-        StepResult r;
-        try (MemoryScope scope = MemoryScope.open()) {
-            Hvae.Pass ps = model.forward(x, c, cfg.objective().k(), new Hvae.Streams(cfg.seed(), step));
-            r = Objectives.run(model, ps, cfg.objective(), cfg.beta(step), baseline, true);
-        }
+        StepResult r = workers == 2 && x.rows() >= 2 && x.rows() % 2 == 0 ? parallelPass(x, c) : pass(model, x, c,
+                new Hvae.Streams(cfg.seed(), step), baseline);
         step++;
         if (!Double.isFinite(r.loss())) {
             return skip(r, Double.NaN);
@@ -81,6 +100,55 @@ public final class Trainer implements AutoCloseable {
         }
         badInRow = 0;
         return r.withGradNorm(norm, false);
+    }
+
+    private StepResult pass(Hvae m, Tensor x, Tensor c, Hvae.Streams streams, double[] base) {
+        m.zeroGrad();
+        try (MemoryScope scope = MemoryScope.open()) {
+            Hvae.Pass ps = m.forward(x, c, cfg.objective().k(), streams);
+            return Objectives.run(m, ps, cfg.objective(), cfg.beta(step), base, true);
+        }
+    }
+
+    /** Half a batch here, half on the worker thread; gradients averaged into the model's. */
+    private StepResult parallelPass(Tensor x, Tensor c) {
+        if (replica == null) {
+            replica = model.replica();
+            pool = java.util.concurrent.Executors.newSingleThreadExecutor(runnable -> {
+                Thread t = new Thread(runnable, "hvae4j-worker");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        int h = x.rows() / 2;
+        try (Tensor x0 = x.rowsView(0, h); Tensor x1 = x.rowsView(h, x.rows());
+                Tensor c0 = c == null ? null : c.rowsView(0, h); Tensor c1 = c == null ? null : c.rowsView(h, c.rows())) {
+            java.util.concurrent.Future<StepResult> other = pool.submit(
+                    () -> pass(replica, x1, c1, new Hvae.Streams(cfg.seed(), 2 * step + 1), baseline2));
+            StepResult a = pass(model, x0, c0, new Hvae.Streams(cfg.seed(), 2 * step), baseline);
+            StepResult b;
+            try {
+                b = other.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the training worker", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw new IllegalStateException("training worker failed: " + e.getCause(), e.getCause());
+            }
+            var be = model.backend();
+            for (int i = 0; i < model.parameters().size(); i++) {
+                be.axpby(0.5f, replica.parameters().get(i).grad(), 0.5f, model.parameters().get(i).grad());
+            }
+            double[] kl = new double[a.kl().length];
+            for (int l = 0; l < kl.length; l++) {
+                kl[l] = 0.5 * (a.kl()[l] + b.kl()[l]);
+            }
+            return new StepResult(0.5 * (a.objective() + b.objective()), 0.5 * (a.reconstruction() + b.reconstruction()),
+                    kl, 0.5 * (a.loss() + b.loss()), Double.NaN, false);
+        }
     }
 
     private StepResult skip(StepResult r, double norm) {
@@ -222,6 +290,12 @@ public final class Trainer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (pool != null) {
+            pool.shutdownNow();
+        }
+        if (replica != null) {
+            replica.close();
+        }
         adam.close();
     }
 

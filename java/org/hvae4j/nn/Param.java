@@ -12,8 +12,9 @@ public final class Param implements AutoCloseable {
 
     private final String name;
     private final Role role;
-    private final Tensor value;
+    private Tensor value;
     private final Tensor grad;
+    private boolean ownsValue = true;
     private Tensor m;
     private Tensor v;
 
@@ -30,6 +31,22 @@ public final class Param implements AutoCloseable {
 
     public Role role() {
         return role;
+    }
+
+    /**
+     * Makes this parameter a replica of {@code base}: it reads base's value (freeing its own) and keeps its own
+     * gradient. Used by data-parallel training, where each worker accumulates gradients for its share of a batch.
+     */
+    public void shareValueOf(Param base) {
+        if (!base.value.shape().equals(value.shape())) {
+            throw new IllegalArgumentException("cannot share " + base.name + " " + base.value.shape() + " with "
+                    + name + " " + value.shape());
+        }
+        if (ownsValue) {
+            value.close();
+        }
+        value = base.value;
+        ownsValue = false;
     }
 
     public Tensor value() {
@@ -79,7 +96,9 @@ public final class Param implements AutoCloseable {
 
     @Override
     public void close() {
-        value.close();
+        if (ownsValue) {
+            value.close();
+        }
         grad.close();
         if (m != null) {
             m.close();
