@@ -17,12 +17,12 @@ import picocli.CommandLine.Option;
  * overriding the one before; the input dimension and the class count come from the data.
  */
 final class ModelOptions {
-    static final String DEFAULT_PRESET = "g1";
+    static final String DEFAULT_PRESET = "g2";
     static final List<Integer> DEFAULT_HIDDEN = List.of(200, 200);
 
     @Option(names = "--model", paramLabel = "NAME",
-            description = "preset architecture: g1 (784-200-200-z50, the default), g2 (two Gaussian layers 100 "
-                    + "and 50) or b2 (two Bernoulli layers), after Burda et al.")
+            description = "preset architecture: g2 (two Gaussian layers 100 and 50, the default), g1 "
+                    + "(784-200-200-z50) or b2 (two Bernoulli layers), after Burda et al.")
     String preset;
 
     @Option(names = "--config", paramLabel = "FILE",
