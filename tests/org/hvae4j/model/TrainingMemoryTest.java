@@ -1,0 +1,76 @@
+package org.hvae4j.model;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.List;
+import org.hvae4j.data.Datasets;
+import org.hvae4j.nn.Param;
+import org.hvae4j.tensor.Backend;
+import org.hvae4j.tensor.CachingAllocator;
+import org.hvae4j.tensor.MemoryScope;
+import org.hvae4j.tensor.Tensor;
+import org.hvae4j.tensor.TestSupport;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Training steps at a steady batch size reach the raw allocator (malloc, cudaMalloc) only during the first steps,
+ * and a long run holds no more memory than a short one.
+ */
+class TrainingMemoryTest {
+    static void steadyStepsAllocateNothingNewAndDoNotGrow(Backend be) {
+        ModelSpec spec = ModelCorrectnessTest.small(Inference.BOTTOM_UP);
+        float[] data = java.util.Arrays.copyOf(Datasets.embeddedMnist().features(), 50 * 784);
+        try (Hvae m = new Hvae(spec, be, 1); Trainer t = new Trainer(m, TrainConfig.defaults(1)
+                .withObjective(Objective.iwae(3))); Tensor x = be.fromArray(data, 50, 784)) {
+            for (int i = 0; i < 3; i++) {
+                t.step(x, null, 1e-3);
+            }
+            CachingAllocator.Stats warm = be.memoryStats();
+            for (int i = 0; i < 100; i++) {
+                t.step(x, null, 1e-3);
+            }
+            CachingAllocator.Stats later = be.memoryStats();
+            assertEquals(warm.rawAllocations(), later.rawAllocations(), "raw allocations after the first steps");
+            assertEquals(warm.bytesInUse(), later.bytesInUse(), "memory held between steps");
+        }
+    }
+
+    @Test
+    void cpuTrainingStepsReuseMemory() {
+        steadyStepsAllocateNothingNewAndDoNotGrow(Backend.cpu());
+    }
+
+    @Tag("gpu")
+    @Test
+    void gpuTrainingStepsCallCudaMallocZeroTimesAfterTheFirst() {
+        steadyStepsAllocateNothingNewAndDoNotGrow(TestSupport.cudaOrSkip());
+    }
+
+    /** One training step's gradients on CUDA against the CPU backend, for each inference scheme. */
+    @Tag("gpu")
+    @Test
+    void gpuGradientsMatchCpu() {
+        Backend gpu = TestSupport.cudaOrSkip();
+        Backend cpu = Backend.cpu();
+        float[] data = java.util.Arrays.copyOf(Datasets.embeddedMnist().features(), 64 * 784);
+        for (Inference inf : Inference.values()) {
+            ModelSpec spec = ModelCorrectnessTest.small(inf);
+            float[][][] grads = new float[2][][];
+            for (int b = 0; b < 2; b++) {
+                Backend be = b == 0 ? cpu : gpu;
+                try (Hvae m = new Hvae(spec, be, 3); MemoryScope s = MemoryScope.open()) {
+                    Tensor x = be.fromArray(data, 64, 784);
+                    m.zeroGrad();
+                    Hvae.Pass ps = m.forward(x, null, 4, new Hvae.Streams(9, 1));
+                    Objectives.run(m, ps, Objective.iwae(4), 1, new double[] {Double.NaN}, true);
+                    grads[b] = m.parameters().stream().map(p -> p.grad().toArray()).toArray(float[][]::new);
+                }
+            }
+            for (int i = 0; i < grads[0].length; i++) {
+                double e = TestSupport.relativeError(grads[1][i], grads[0][i]);
+                assertTrue(e < 1e-4, inf + " gradient " + i + " relative error " + e);
+            }
+        }
+    }
+}
