@@ -82,43 +82,28 @@ int hvae4j_cpu_gaussian_likelihood_backward(int64_t rows, int64_t cols, int64_t 
 int hvae4j_cpu_iwae(int64_t k, int64_t batch, const float* logw, float* bound, float* wnorm, float* wsq);
 
 
-/* Gaussian latent. flags: 1 standard-normal prior (p_mu, p_lv ignored), 2 residual posterior
- * (q_mu, q_lv are the residuals on the prior), 4 log q gradient through z only (backward). Writes z and the
- * per-row KL(q||p), log q(z), log p(z). */
+/* The same operations in double precision: the reference path of the gradient tests. */
 int hvae4j_cpu_gaussian_forward_f64(int64_t rows, int64_t cols, int flags, const double* q_mu, const double* q_lv,
     const double* p_mu, const double* p_lv, uint64_t seed, uint64_t offset, double* z, double* kl, double* logq, double* logp);
-/* Gradients of sum(dz * z) + sum_r(w_kl[r] KL_r + w_logq[r] log q_r + w_logp[r] log p_r). dz may be null (zero);
- * d_p_mu and d_p_lv may be null for the standard prior. */
 int hvae4j_cpu_gaussian_backward_f64(int64_t rows, int64_t cols, int flags, const double* q_mu, const double* q_lv,
     const double* p_mu, const double* p_lv, uint64_t seed, uint64_t offset, const double* dz, const double* w_kl,
     const double* w_logq, const double* w_logp, double* d_q_mu, double* d_q_lv, double* d_p_mu, double* d_p_lv);
 
-/* Bernoulli latent on logits. estimator: 0 straight-through identity, 1 straight-through sigmoid derivative,
- * 2 Concrete (relaxed sample, temperature tau), 3 hard-sample straight-through Gumbel, 4 REINFORCE.
- * The prior is p_logits, or the constant logit p_logit when p_logits is null. */
 int hvae4j_cpu_bernoulli_forward_f64(int64_t rows, int64_t cols, int estimator, double tau, const double* q_logits,
     const double* p_logits, double p_logit, uint64_t seed, uint64_t offset, double* z, double* kl, double* logq, double* logp);
-/* signal: per-row learning signal (reward minus baseline) for REINFORCE, else ignored (may be null). */
 int hvae4j_cpu_bernoulli_backward_f64(int64_t rows, int64_t cols, int estimator, double tau, const double* q_logits,
     const double* p_logits, double p_logit, uint64_t seed, uint64_t offset, const double* dz, const double* w_kl,
     const double* w_logq, const double* w_logp, const double* signal, double* d_q_logits, double* d_p_logits);
 
-/* Decoder likelihoods. x has x_rows rows (rows must be a multiple): output row r reads target row r % x_rows,
- * so k importance samples share one copy of the batch. binarize != 0 draws 0/1 targets with P(1) = x from the
- * (seed, offset) stream indexed by the target element. */
 int hvae4j_cpu_bernoulli_likelihood_forward_f64(int64_t rows, int64_t cols, int64_t x_rows, const double* logits,
     const double* x, int binarize, uint64_t seed, uint64_t offset, double* logp);
 int hvae4j_cpu_bernoulli_likelihood_backward_f64(int64_t rows, int64_t cols, int64_t x_rows, const double* logits,
     const double* x, int binarize, uint64_t seed, uint64_t offset, const double* w, double* d_logits);
-/* Gaussian likelihood with mean mu and log-variance lv ([rows, cols]), or the fixed log-variance lv_const when
- * lv is null (then d_lv may be null). */
 int hvae4j_cpu_gaussian_likelihood_forward_f64(int64_t rows, int64_t cols, int64_t x_rows, const double* mu,
     const double* lv, double lv_const, const double* x, double* logp);
 int hvae4j_cpu_gaussian_likelihood_backward_f64(int64_t rows, int64_t cols, int64_t x_rows, const double* mu,
     const double* lv, double lv_const, const double* x, const double* w, double* d_mu, double* d_lv);
 
-/* Importance weighting over k samples of `batch` examples: logw[s * batch + b]. bound[b] = log mean_s exp(logw),
- * wnorm = normalized weights (the IWAE gradient weights), wsq = their squares (DReG). Outputs may be null. */
 int hvae4j_cpu_iwae_f64(int64_t k, int64_t batch, const double* logw, double* bound, double* wnorm, double* wsq);
 
 /* y[s * rows + r] = x[r] for s < times (k copies of a batch), and its adjoint

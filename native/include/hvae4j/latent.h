@@ -27,8 +27,10 @@ enum BernoulliEstimator : int {
   BERNOULLI_ESTIMATOR_COUNT = 5
 };
 
+// What a latent layer's forward pass computes for one element: the sample and its terms of the per-row KL(q||p),
+// log q(z) and log p(z).
 template <typename T>
-struct GaussianForward {
+struct LatentForward {
   T z, kl, logq, logp;
 };
 
@@ -40,7 +42,7 @@ struct GaussianGrads {
 // a_mu, a_lv: the posterior inputs (mean and log-variance, or residuals). mp, lvp: the prior (ignored for the
 // standard normal). eps: the element's standard normal noise.
 template <typename T>
-HVAE4J_HD GaussianForward<T> gaussian_forward_element(int flags, T a_mu, T a_lv, T mp, T lvp, T eps) {
+HVAE4J_HD LatentForward<T> gaussian_forward_element(int flags, T a_mu, T a_lv, T mp, T lvp, T eps) {
   if (flags & GAUSSIAN_PRIOR_STANDARD) {
     mp = T(0);
     lvp = T(0);
@@ -48,7 +50,7 @@ HVAE4J_HD GaussianForward<T> gaussian_forward_element(int flags, T a_mu, T a_lv,
   const bool residual = (flags & GAUSSIAN_POSTERIOR_RESIDUAL) != 0;
   T mq = residual ? mp + a_mu : a_mu;
   T lvq = residual ? lvp + a_lv : a_lv;
-  GaussianForward<T> o;
+  LatentForward<T> o;
   o.z = gaussian_sample(mq, lvq, eps);
   o.logq = gaussian_log_prob_eps(lvq, eps);
   o.logp = gaussian_log_prob(o.z, mp, lvp);
@@ -102,11 +104,6 @@ HVAE4J_HD GaussianGrads<T> gaussian_backward_element(int flags, T a_mu, T a_lv, 
   return d;
 }
 
-template <typename T>
-struct BernoulliForward {
-  T z, kl, logq, logp;
-};
-
 // The sample of a Bernoulli latent with posterior logit lq and uniform u: hard 0/1 (u < sigmoid(lq)), or for the
 // Concrete estimator the relaxed sigmoid((lq - logit u) / tau), which tends to the hard sample as tau -> 0.
 template <typename T>
@@ -116,8 +113,8 @@ HVAE4J_HD T bernoulli_sample(int estimator, T tau, T lq, T u) {
 }
 
 template <typename T>
-HVAE4J_HD BernoulliForward<T> bernoulli_forward_element(int estimator, T tau, T lq, T lp, T u) {
-  BernoulliForward<T> o;
+HVAE4J_HD LatentForward<T> bernoulli_forward_element(int estimator, T tau, T lq, T lp, T u) {
+  LatentForward<T> o;
   o.z = bernoulli_sample(estimator, tau, lq, u);
   o.logq = bernoulli_log_prob(o.z, lq);
   o.logp = bernoulli_log_prob(o.z, lp);

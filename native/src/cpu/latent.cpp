@@ -26,20 +26,15 @@ inline void store(T* p, int64_t i, double v) {
 
 bool dims_ok(int64_t rows, int64_t cols) { return rows >= 0 && cols >= 0; }
 
-template <typename T>
-int gaussian_forward(int64_t rows, int64_t cols, int flags, const T* q_mu, const T* q_lv, const T* p_mu,
-                     const T* p_lv, uint64_t seed, uint64_t offset, T* z, T* kl, T* logq, T* logp) {
-  HVAE4J_REQUIRE(dims_ok(rows, cols) && (flags & ~GAUSSIAN_FLAGS_ALL) == 0);
-  const bool standard = flags & GAUSSIAN_PRIOR_STANDARD;
-  HVAE4J_REQUIRE(rows * cols == 0 || (q_mu && q_lv && z && (standard || (p_mu && p_lv))));
-  NoiseCursor noise(seed, offset);
+// A latent op's forward pass over rows: writes z per element and the row sums of KL, log q and log p, accumulated
+// in double. element(i) computes element i (in order, so it may walk a NoiseCursor).
+template <typename T, typename Element>
+void latent_rows(int64_t rows, int64_t cols, T* z, T* kl, T* logq, T* logp, Element element) {
   for (int64_t r = 0; r < rows; ++r) {
     double skl = 0, slq = 0, slp = 0;
     for (int64_t c = 0; c < cols; ++c) {
       int64_t i = r * cols + c;
-      T eps = noise.normal<T>((uint64_t)i);
-      GaussianForward<T> o = gaussian_forward_element<T>(flags, q_mu[i], q_lv[i], standard ? T(0) : p_mu[i],
-                                                         standard ? T(0) : p_lv[i], eps);
+      LatentForward<T> o = element(i);
       z[i] = o.z;
       skl += o.kl;
       slq += o.logq;
@@ -49,6 +44,19 @@ int gaussian_forward(int64_t rows, int64_t cols, int flags, const T* q_mu, const
     store(logq, r, slq);
     store(logp, r, slp);
   }
+}
+
+template <typename T>
+int gaussian_forward(int64_t rows, int64_t cols, int flags, const T* q_mu, const T* q_lv, const T* p_mu,
+                     const T* p_lv, uint64_t seed, uint64_t offset, T* z, T* kl, T* logq, T* logp) {
+  HVAE4J_REQUIRE(dims_ok(rows, cols) && (flags & ~GAUSSIAN_FLAGS_ALL) == 0);
+  const bool standard = flags & GAUSSIAN_PRIOR_STANDARD;
+  HVAE4J_REQUIRE(rows * cols == 0 || (q_mu && q_lv && z && (standard || (p_mu && p_lv))));
+  NoiseCursor noise(seed, offset);
+  latent_rows<T>(rows, cols, z, kl, logq, logp, [&](int64_t i) {
+    return gaussian_forward_element<T>(flags, q_mu[i], q_lv[i], standard ? T(0) : p_mu[i],
+                                       standard ? T(0) : p_lv[i], noise.normal<T>((uint64_t)i));
+  });
   return HVAE4J_OK;
 }
 
@@ -91,22 +99,10 @@ int bernoulli_forward(int64_t rows, int64_t cols, int estimator, T tau, const T*
   HVAE4J_REQUIRE(dims_ok(rows, cols) && estimator_ok(estimator, tau));
   HVAE4J_REQUIRE(rows * cols == 0 || (q_logits && z));
   NoiseCursor noise(seed, offset);
-  for (int64_t r = 0; r < rows; ++r) {
-    double skl = 0, slq = 0, slp = 0;
-    for (int64_t c = 0; c < cols; ++c) {
-      int64_t i = r * cols + c;
-      T u = noise.uniform<T>((uint64_t)i);
-      BernoulliForward<T> o =
-          bernoulli_forward_element<T>(estimator, tau, q_logits[i], at_or(p_logits, i, p_logit), u);
-      z[i] = o.z;
-      skl += o.kl;
-      slq += o.logq;
-      slp += o.logp;
-    }
-    store(kl, r, skl);
-    store(logq, r, slq);
-    store(logp, r, slp);
-  }
+  latent_rows<T>(rows, cols, z, kl, logq, logp, [&](int64_t i) {
+    return bernoulli_forward_element<T>(estimator, tau, q_logits[i], at_or(p_logits, i, p_logit),
+                                        noise.uniform<T>((uint64_t)i));
+  });
   return HVAE4J_OK;
 }
 

@@ -32,19 +32,17 @@ unsigned row_grid(int64_t rows) {
   for (int64_t r = (int64_t)blockIdx.x * kRowsPerBlock + (threadIdx.x >> 5); r < (rows);              \
        r += (int64_t)gridDim.x * kRowsPerBlock)
 
-__global__ void gaussian_forward_kernel(int64_t rows, int64_t cols, int flags, const float* __restrict__ q_mu,
-                                        const float* __restrict__ q_lv, const float* __restrict__ p_mu,
-                                        const float* __restrict__ p_lv, uint64_t seed, uint64_t offset,
-                                        float* __restrict__ z, float* kl, float* logq, float* logp) {
-  const bool standard = flags & GAUSSIAN_PRIOR_STANDARD;
+// A latent op's forward pass: one warp per row writes z per element and reduces the row's KL, log q and log p in
+// double. Element is a functor computing element i (the Gaussian or Bernoulli formulas of latent.h).
+template <typename Element>
+__global__ void latent_rows_kernel(int64_t rows, int64_t cols, Element element, float* __restrict__ z, float* kl,
+                                   float* logq, float* logp) {
   const int lane = threadIdx.x & 31;
   HVAE4J_ROW_LOOP(r, rows) {
     double skl = 0, slq = 0, slp = 0;
     for (int64_t c = lane; c < cols; c += 32) {
       int64_t i = r * cols + c;
-      float eps = normal_at<float>(seed, offset, (uint64_t)i);
-      GaussianForward<float> o = gaussian_forward_element<float>(
-          flags, q_mu[i], q_lv[i], standard ? 0.0f : p_mu[i], standard ? 0.0f : p_lv[i], eps);
+      LatentForward<float> o = element(i);
       z[i] = o.z;
       skl += o.kl;
       slq += o.logq;
@@ -60,6 +58,31 @@ __global__ void gaussian_forward_kernel(int64_t rows, int64_t cols, int flags, c
     }
   }
 }
+
+struct GaussianElement {
+  int flags;
+  const float *q_mu, *q_lv, *p_mu, *p_lv;
+  uint64_t seed, offset;
+
+  __device__ LatentForward<float> operator()(int64_t i) const {
+    const bool standard = flags & GAUSSIAN_PRIOR_STANDARD;
+    return gaussian_forward_element<float>(flags, q_mu[i], q_lv[i], standard ? 0.0f : p_mu[i],
+                                           standard ? 0.0f : p_lv[i], normal_at<float>(seed, offset, (uint64_t)i));
+  }
+};
+
+struct BernoulliElement {
+  int estimator;
+  float tau;
+  const float *q_logits, *p_logits;
+  float p_logit;
+  uint64_t seed, offset;
+
+  __device__ LatentForward<float> operator()(int64_t i) const {
+    return bernoulli_forward_element<float>(estimator, tau, q_logits[i], at_or(p_logits, i, p_logit),
+                                            uniform_at<float>(seed, offset, (uint64_t)i));
+  }
+};
 
 __global__ void gaussian_backward_kernel(int64_t rows, int64_t cols, int flags, const float* __restrict__ q_mu,
                                          const float* __restrict__ q_lv, const float* __restrict__ p_mu,
@@ -79,34 +102,6 @@ __global__ void gaussian_backward_kernel(int64_t rows, int64_t cols, int flags, 
     if (!standard) {
       d_p_mu[i] = d.p_mu;
       d_p_lv[i] = d.p_lv;
-    }
-  }
-}
-
-__global__ void bernoulli_forward_kernel(int64_t rows, int64_t cols, int estimator, float tau,
-                                         const float* __restrict__ q_logits, const float* __restrict__ p_logits,
-                                         float p_logit, uint64_t seed, uint64_t offset, float* __restrict__ z,
-                                         float* kl, float* logq, float* logp) {
-  const int lane = threadIdx.x & 31;
-  HVAE4J_ROW_LOOP(r, rows) {
-    double skl = 0, slq = 0, slp = 0;
-    for (int64_t c = lane; c < cols; c += 32) {
-      int64_t i = r * cols + c;
-      float u = uniform_at<float>(seed, offset, (uint64_t)i);
-      BernoulliForward<float> o =
-          bernoulli_forward_element<float>(estimator, tau, q_logits[i], at_or(p_logits, i, p_logit), u);
-      z[i] = o.z;
-      skl += o.kl;
-      slq += o.logq;
-      slp += o.logp;
-    }
-    skl = warp_sum(skl);
-    slq = warp_sum(slq);
-    slp = warp_sum(slp);
-    if (lane == 0) {
-      store_row(kl, r, skl);
-      store_row(logq, r, slq);
-      store_row(logp, r, slp);
     }
   }
 }
@@ -238,8 +233,9 @@ int hvae4j_cuda_gaussian_forward(int64_t rows, int64_t cols, int flags, const fl
   const bool standard = flags & GAUSSIAN_PRIOR_STANDARD;
   HVAE4J_CUDA_REQUIRE(rows * cols == 0 || (q_mu && q_lv && z && (standard || (p_mu && p_lv))));
   if (rows == 0) return HVAE4J_OK;
-  gaussian_forward_kernel<<<row_grid(rows), 32 * kRowsPerBlock, 0, as_stream(stream)>>>(
-      rows, cols, flags, q_mu, q_lv, p_mu, p_lv, seed, offset, z, kl, logq, logp);
+  GaussianElement element{flags, q_mu, q_lv, p_mu, p_lv, seed, offset};
+  latent_rows_kernel<<<row_grid(rows), 32 * kRowsPerBlock, 0, as_stream(stream)>>>(rows, cols, element, z, kl,
+                                                                                   logq, logp);
   return status_of_launch();
 }
 
@@ -264,8 +260,9 @@ int hvae4j_cuda_bernoulli_forward(int64_t rows, int64_t cols, int estimator, flo
   HVAE4J_CUDA_REQUIRE(rows >= 0 && cols >= 0 && estimator_ok(estimator, tau));
   HVAE4J_CUDA_REQUIRE(rows * cols == 0 || (q_logits && z));
   if (rows == 0) return HVAE4J_OK;
-  bernoulli_forward_kernel<<<row_grid(rows), 32 * kRowsPerBlock, 0, as_stream(stream)>>>(
-      rows, cols, estimator, tau, q_logits, p_logits, p_logit, seed, offset, z, kl, logq, logp);
+  BernoulliElement element{estimator, tau, q_logits, p_logits, p_logit, seed, offset};
+  latent_rows_kernel<<<row_grid(rows), 32 * kRowsPerBlock, 0, as_stream(stream)>>>(rows, cols, element, z, kl,
+                                                                                   logq, logp);
   return status_of_launch();
 }
 
