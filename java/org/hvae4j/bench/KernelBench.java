@@ -129,6 +129,8 @@ public final class KernelBench {
 
     /** Thrown by {@link Options#parse} for --help. */
     private static final class HelpRequested extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
         HelpRequested() {
             super(null, null, false, false);
         }
