@@ -1,0 +1,143 @@
+package org.hvae4j.experiments;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import org.hvae4j.model.Hvae;
+import org.hvae4j.model.Objective;
+import org.hvae4j.model.TrainConfig;
+import org.hvae4j.model.Trainer;
+import org.hvae4j.tensor.Backend;
+import org.hvae4j.tensor.Tensor;
+
+/**
+ * Training throughput of one Burda model, measured the way {@code bench/reference/vae_torch.py speed} measures the
+ * PyTorch peer, so that {@code bench/compare.sh} can alternate the two and compare like with like:
+ * <ul>
+ *   <li>data: a pool of {@code max(10 * batch, 10000)} uniform random grey images (784 columns) resident on the
+ *       device, taken as consecutive batches (views, no copy); each step binarizes its batch afresh (the model's
+ *       {@code bernoulli-binarized} likelihood does it inside the kernel, PyTorch calls {@code torch.bernoulli});</li>
+ *   <li>a timed step: forward, backward, Adam update (lr 1e-3) — {@link Trainer#step};</li>
+ *   <li>warm-up: 3 steps, then {@code --warmup} seconds; measurement: chunks of about 0.2 s with a device
+ *       synchronisation after each chunk, until {@code --seconds} of wall time have passed.</li>
+ * </ul>
+ * Prints one JSON line as the last line of stdout:
+ * {@code {"peer":"hvae4j","model":..,"objective":..,"batch":..,"examples_per_s":..,...}}.
+ * <pre>
+ * java -Dhvae4j.blas.threads=1 -cp ... org.hvae4j.experiments.TrainBench --model g1 --objective elbo \
+ *     --batch 100 --seconds 10 [--warmup 2] [--device cpu|cuda|cuda:N] [--seed 0]
+ * </pre>
+ * Objectives: {@code elbo}, {@code iwaeK} or {@code iwae:K} (reported as {@code iwaeK}, the PyTorch spelling).
+ */
+public final class TrainBench {
+    private TrainBench() {}
+
+    public static void main(String[] args) {
+        String model = "g1";
+        String objectiveName = "elbo";
+        int batch = 100;
+        double seconds = 10;
+        double warmup = 2;
+        String device = "cpu";
+        long seed = 0;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("-h") || a.equals("--help")) {
+                System.out.println("usage: TrainBench --model g1|g2|b2 --objective elbo|iwaeK --batch N "
+                        + "--seconds S [--warmup S] [--device cpu|cuda|cuda:N] [--seed N]");
+                return;
+            }
+            if (i + 1 >= args.length) {
+                fail("option " + a + " needs a value");
+            }
+            String v = args[++i];
+            switch (a) {
+                case "--model" -> model = v;
+                case "--objective" -> objectiveName = v;
+                case "--batch" -> batch = Integer.parseInt(v);
+                case "--seconds" -> seconds = Double.parseDouble(v);
+                case "--warmup" -> warmup = Double.parseDouble(v);
+                case "--device" -> device = v;
+                case "--seed" -> seed = Long.parseLong(v);
+                default -> fail("unknown option " + a);
+            }
+        }
+        if (batch < 1 || !(seconds > 0) || !(warmup >= 0)) {
+            fail("need --batch >= 1, --seconds > 0, --warmup >= 0");
+        }
+        Objective objective = Objective.parse(objectiveName.matches("iwae\\d+") ? "iwae:" + objectiveName.substring(4)
+                : objectiveName);
+        String objectiveLabel = switch (objective.kind()) {
+            case ELBO -> "elbo";
+            case IWAE -> "iwae" + objective.k();
+            case IWAE_DREG -> "iwae-dreg" + objective.k();
+        };
+
+        Backend backend = Backend.byName(device);
+        TrainConfig cfg = TrainConfig.defaults(1).withBatchSize(batch).withSeed(seed).withObjective(objective);
+        int cols = 784;
+        int poolRows = Math.max(10 * batch, 10000) / batch * batch;
+        int nBatches = poolRows / batch;
+        float[] grey = new float[poolRows * cols];
+        SplittableRandom rng = new SplittableRandom(seed);
+        for (int i = 0; i < grey.length; i++) {
+            grey[i] = (float) rng.nextDouble();
+        }
+        try (Hvae hvae = new Hvae(BurdaModels.byName(model), backend, seed); Trainer trainer = new Trainer(hvae, cfg);
+             Tensor pool = backend.fromArray(grey, poolRows, cols)) {
+            List<Tensor> batches = new ArrayList<>(nBatches);
+            for (int b = 0; b < nBatches; b++) {
+                batches.add(pool.rowsView(b * batch, (b + 1) * batch));
+            }
+            double lr = cfg.learningRate();
+            long cursor = 0;
+
+            for (int i = 0; i < 3; i++) {
+                trainer.step(batches.get((int) (cursor++ % nBatches)), null, lr);
+            }
+            backend.synchronize();
+            long t0 = System.nanoTime();
+            long warmSteps = 0;
+            do {
+                trainer.step(batches.get((int) (cursor++ % nBatches)), null, lr);
+                warmSteps++;
+                backend.synchronize();
+            } while (System.nanoTime() - t0 < warmup * 1e9);
+            double rate = warmSteps / ((System.nanoTime() - t0) / 1e9);
+
+            long chunk = Math.max(1, (long) (rate * 0.2));
+            long steps = 0;
+            double elapsed;
+            backend.synchronize();
+            t0 = System.nanoTime();
+            while (true) {
+                for (long i = 0; i < chunk; i++) {
+                    trainer.step(batches.get((int) (cursor++ % nBatches)), null, lr);
+                }
+                steps += chunk;
+                backend.synchronize();
+                elapsed = (System.nanoTime() - t0) / 1e9;
+                if (elapsed >= seconds) {
+                    break;
+                }
+            }
+            System.out.println(String.format(Locale.ROOT,
+                    "{\"peer\":\"hvae4j\",\"model\":\"%s\",\"objective\":\"%s\",\"batch\":%d,"
+                            + "\"device\":\"%s\",\"blas_threads\":%d,\"backend\":\"%s\",\"java\":\"%s\","
+                            + "\"examples_per_s\":%.1f,\"steps\":%d,\"elapsed_s\":%.3f,\"skipped_steps\":%d}",
+                    model, objectiveLabel, batch, device, Integer.getInteger("hvae4j.blas.threads", 1),
+                    json(backend.describe()), json(System.getProperty("java.version")), steps * batch / elapsed,
+                    steps, elapsed, trainer.skippedSteps()));
+        }
+    }
+
+    private static String json(String s) {
+        return s.replace("\\", "\\\\").replace("\"", "\\\"");
+    }
+
+    private static void fail(String message) {
+        System.err.println("TrainBench: " + message);
+        System.exit(2);
+    }
+}
