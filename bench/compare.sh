@@ -29,7 +29,8 @@ usage: bench/compare.sh [options]
                        matches one of these comma-separated shell patterns (default '*')
   --device cpu|cuda    default cpu (DL4J runs on the CPU only and is skipped with cuda)
   --torch-compile      PyTorch: torch.compile the loss (needs PyTorch >= 2; meant for --device cuda)
-  --hvae4j-threads L   -Dhvae4j.blas.threads values, comma-separated (default 1)
+  --hvae4j-threads L   hvae4j training workers (threads splitting each batch; 1 or 2), comma-separated
+                       (default 1,2); each uses one OpenBLAS thread
   --torch-threads L    vae_torch.py --threads values, comma-separated (default 2)
   --dl4j-threads L     OMP_NUM_THREADS values for DL4J, comma-separated (default 1,2)
   --dl4j-batches L     batch sizes at which DL4J runs g1/elbo (default 100)
@@ -51,7 +52,7 @@ BATCHES=100,1000
 CONFIGS='*'
 DEVICE=cpu
 TORCH_COMPILE=0
-HVAE4J_THREADS=1
+HVAE4J_THREADS=1,2
 TORCH_THREADS=2
 DL4J_THREADS=1,2
 DL4J_BATCHES=100
@@ -145,7 +146,7 @@ TORCH_VERSION=$("$PYTHON" -c 'import torch; print(torch.__version__)' 2>/dev/nul
     if [ "$DEVICE" = cuda ]; then
         echo "gpu:             $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || echo 'nvidia-smi not found')"
     fi
-    echo "threads:         hvae4j -Dhvae4j.blas.threads=$HVAE4J_THREADS (its kernels run on the calling thread);"
+    echo "threads:         hvae4j --workers $HVAE4J_THREADS (threads splitting each batch, one OpenBLAS thread each);"
     echo "                 PyTorch --threads $TORCH_THREADS (sets OMP_NUM_THREADS, OPENBLAS_NUM_THREADS, torch.set_num_threads)"
     [ "$DL4J" = 1 ] && echo "                 DL4J OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=$DL4J_THREADS (best reported)"
     echo "protocol:        device $DEVICE, $REPEATS rounds, ${WARMUP} s warm-up + ${SECONDS_RUN} s timed per run$([ "$TORCH_COMPILE" = 1 ] && echo ', torch.compile')"
@@ -242,9 +243,9 @@ for name in "${CONFIG_NAMES[@]}"; do
             t=${v#*:}
             case "$peer" in
                 hvae4j)
-                    run_one "$name" "$r" "hvae4j-t$t" "${JAVA[@]}" -Dhvae4j.blas.threads="$t" -cp "$CP" \
+                    run_one "$name" "$r" "hvae4j-t$t" "${JAVA[@]}" -Dhvae4j.blas.threads=1 -cp "$CP" \
                         org.hvae4j.experiments.TrainBench --model "$m" --objective "$o" --batch "$b" \
-                        --seconds "$SECONDS_RUN" --warmup "$WARMUP" --device "$DEVICE" ;;
+                        --seconds "$SECONDS_RUN" --warmup "$WARMUP" --device "$DEVICE" --workers "$t" ;;
                 pytorch)
                     compile=()
                     [ "$TORCH_COMPILE" = 1 ] && compile=(--compile)
@@ -316,7 +317,7 @@ print(line(["-" * w for w in widths]))
 for t in table:
     print(line(t))
 print()
-print("t: threads of the variant shown (hvae4j: -Dhvae4j.blas.threads; PyTorch: --threads; DL4J: OMP_NUM_THREADS);")
+print("t: threads of the variant shown (hvae4j: --workers; PyTorch: --threads; DL4J: OMP_NUM_THREADS);")
 print("ratios: median [min-max] over rounds of the per-round ratio; each peer's best variant by median.")
 print()
 print("all variants (examples/s per round):")

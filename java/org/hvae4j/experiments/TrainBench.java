@@ -41,11 +41,12 @@ public final class TrainBench {
         double warmup = 2;
         String device = "cpu";
         long seed = 0;
+        int workers = 1;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("-h") || a.equals("--help")) {
                 System.out.println("usage: TrainBench --model g1|g2|b2 --objective elbo|iwaeK --batch N "
-                        + "--seconds S [--warmup S] [--device cpu|cuda|cuda:N] [--seed N]");
+                        + "--seconds S [--warmup S] [--device cpu|cuda|cuda:N] [--seed N] [--workers 1|2]");
                 return;
             }
             if (i + 1 >= args.length) {
@@ -60,6 +61,7 @@ public final class TrainBench {
                 case "--warmup" -> warmup = Double.parseDouble(v);
                 case "--device" -> device = v;
                 case "--seed" -> seed = Long.parseLong(v);
+                case "--workers" -> workers = Integer.parseInt(v);
                 default -> fail("unknown option " + a);
             }
         }
@@ -84,7 +86,7 @@ public final class TrainBench {
         for (int i = 0; i < grey.length; i++) {
             grey[i] = (float) rng.nextDouble();
         }
-        try (Hvae hvae = new Hvae(BurdaModels.byName(model), backend, seed); Trainer trainer = new Trainer(hvae, cfg);
+        try (Hvae hvae = new Hvae(BurdaModels.byName(model), backend, seed); Trainer trainer = new Trainer(hvae, cfg).withWorkers(workers);
              Tensor pool = backend.fromArray(grey, poolRows, cols)) {
             List<Tensor> batches = new ArrayList<>(nBatches);
             for (int b = 0; b < nBatches; b++) {
@@ -124,9 +126,9 @@ public final class TrainBench {
             }
             System.out.println(String.format(Locale.ROOT,
                     "{\"peer\":\"hvae4j\",\"model\":\"%s\",\"objective\":\"%s\",\"batch\":%d,"
-                            + "\"device\":\"%s\",\"blas_threads\":%d,\"backend\":\"%s\",\"java\":\"%s\","
+                            + "\"device\":\"%s\",\"workers\":%d,\"blas_threads\":%d,\"backend\":\"%s\",\"java\":\"%s\","
                             + "\"examples_per_s\":%.1f,\"steps\":%d,\"elapsed_s\":%.3f,\"skipped_steps\":%d}",
-                    model, objectiveLabel, batch, device, Integer.getInteger("hvae4j.blas.threads", 1),
+                    model, objectiveLabel, batch, device, workers, Integer.getInteger("hvae4j.blas.threads", 1),
                     json(backend.describe()), json(System.getProperty("java.version")), steps * batch / elapsed,
                     steps, elapsed, trainer.skippedSteps()));
         }
