@@ -80,6 +80,7 @@ final class TrainCommand extends CliCommand {
             trainer = new Trainer(new Hvae(spec, backend, cfg.seed()), cfg);
             name = model.name(spec);
         }
+        trainer.withWorkers(training.workers(backend));
         if (out == null) {
             out = timestampedRunDirectory(name);
         }

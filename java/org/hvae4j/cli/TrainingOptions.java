@@ -48,6 +48,22 @@ final class TrainingOptions {
             description = "global gradient-norm clipping (default inf: none)")
     Double clipNorm;
 
+    @Option(names = "--workers", paramLabel = "N",
+            description = "threads splitting each training batch, 1 or 2 (default: 2 on a CPU with two or more "
+                    + "cores, 1 on a GPU)")
+    Integer workers;
+
+    /** Training workers for {@code backend}: the flag, or 2 on a multi-core CPU and 1 on a GPU. */
+    int workers(org.hvae4j.tensor.Backend backend) {
+        if (workers != null) {
+            if (workers != 1 && workers != 2) {
+                throw new ConfigException("--workers must be 1 or 2, got " + workers);
+            }
+            return workers;
+        }
+        return !backend.device().isCuda() && Runtime.getRuntime().availableProcessors() >= 2 ? 2 : 1;
+    }
+
     /** The training configuration: defaults, {@code file}'s section, then the flags given. */
     TrainConfig config(ConfigFile file) {
         Map<String, Object> m = new LinkedHashMap<>(TrainConfig.defaults(DEFAULT_EPOCHS).toMap());

@@ -32,11 +32,15 @@ public final class Trainer implements AutoCloseable {
     private Hvae replica;
     private java.util.concurrent.ExecutorService pool;
     private final double[] baseline2 = {Double.NaN};
+    // REINFORCE keeps a running baseline per worker, which checkpoints do not hold: such models train on one.
+    private final boolean reinforce;
 
     public Trainer(Hvae model, TrainConfig cfg) {
         cfg.objective().validateFor(model.spec());
         this.model = model;
         this.cfg = cfg;
+        this.reinforce = model.spec().latents().stream().anyMatch(l -> !l.isGaussian()
+                && l.estimator().kind() == org.hvae4j.latent.Estimator.Kind.REINFORCE);
         this.adam = new Adam(model.parameters(), 0.9f, 0.999f, 1e-8f, (float) cfg.weightDecay(),
                 (float) cfg.clipNorm());
     }
@@ -45,8 +49,9 @@ public final class Trainer implements AutoCloseable {
      * Splits each batch between {@code n} workers (1 or 2): the second half runs on another thread against a
      * replica of the model that shares its parameters and keeps its own gradients, and the two mean gradients are
      * averaged before the fused Adam step. On the CPU this uses a second core; the result is deterministic for a
-     * seed (each half has its own noise stream), though not the same run as with one worker. Free bits then
-     * apply to each half's batch-mean KL, and REINFORCE keeps one baseline per worker.
+     * seed (each half has its own noise stream), though not the same run as with one worker; a checkpoint resumes
+     * to the same continuation when resumed with the same number of workers. Free bits then apply to each half's
+     * batch-mean KL. Models with REINFORCE latents train on one worker whatever is asked.
      */
     public Trainer withWorkers(int n) {
         if (n != 1 && n != 2) {
@@ -88,7 +93,7 @@ public final class Trainer implements AutoCloseable {
 
     /** One training step on a batch already on the model's backend (c may be null). */
     public StepResult step(Tensor x, Tensor c, double lr) {
-        StepResult r = workers == 2 && x.rows() >= 2 && x.rows() % 2 == 0 ? parallelPass(x, c) : pass(model, x, c,
+        StepResult r = workers == 2 && !reinforce && x.rows() >= 2 && x.rows() % 2 == 0 ? parallelPass(x, c) : pass(model, x, c,
                 new Hvae.Streams(cfg.seed(), step), baseline);
         step++;
         if (!Double.isFinite(r.loss())) {
