@@ -17,7 +17,8 @@ import org.hvae4j.tensor.Backend;
  * The quality protocol of docs/RESULTS.md: train on dynamically binarized Fashion-MNIST (60k) with Adam 1e-3 and
  * batch 100, then report the test negative log-likelihood by IWAE k=5000 on the first 1000 test images, binarized
  * once with a fixed seed exactly as the PyTorch reference does (numpy RandomState(123)).
- * <pre>java ... org.hvae4j.experiments.Protocol MODEL EPOCHS [OBJECTIVE] [EVAL_K] [TEST_N] [DEVICE] [SEED]</pre>
+ * <pre>java ... org.hvae4j.experiments.Protocol MODEL EPOCHS [OBJECTIVE] [EVAL_K] [TEST_N] [DEVICE] [SEED]
+ *     [CHECKPOINT|-] [WORKERS]</pre>
  */
 public final class Protocol {
     private Protocol() {}
@@ -30,13 +31,14 @@ public final class Protocol {
         int testN = args.length > 4 ? Integer.parseInt(args[4]) : 1000;
         Backend backend = Backend.byName(args.length > 5 ? args[5] : "auto");
         long seed = args.length > 6 ? Long.parseLong(args[6]) : 0;
+        int workers = args.length > 8 ? Integer.parseInt(args[8]) : 1;
         Dataset train = Datasets.fashionMnist(null, true);
         Dataset test = Datasets.fashionMnistTestBinarized(null, testN);
         TrainConfig cfg = TrainConfig.defaults(epochs).withObjective(objective).withSeed(seed);
-        System.out.printf(Locale.ROOT, "model %s (%s), %d epochs of %s on %s, backend %s%n", name,
-                BurdaModels.byName(name), epochs, objective, train.name(), backend.describe());
+        System.out.printf(Locale.ROOT, "model %s (%s), %d epochs of %s on %s, backend %s, %d worker(s)%n", name,
+                BurdaModels.byName(name), epochs, objective, train.name(), backend.describe(), workers);
         long t0 = System.nanoTime();
-        try (Hvae model = new Hvae(BurdaModels.byName(name), backend, seed); Trainer trainer = new Trainer(model, cfg)) {
+        try (Hvae model = new Hvae(BurdaModels.byName(name), backend, seed); Trainer trainer = new Trainer(model, cfg).withWorkers(workers)) {
             trainer.addListener(new TrainingListener() {
                 @Override
                 public void onEpoch(int epoch, StepResult m, long step) {
@@ -58,7 +60,7 @@ public final class Protocol {
                             + "train_s=%.0f eval_s=%.0f skipped=%d%n",
                     name, epochs, objective, evalK, nll, elboTest, java.util.Arrays.toString(au), trainSeconds,
                     (System.nanoTime() - t1) / 1e9, trainer.skippedSteps());
-            if (args.length > 7) {
+            if (args.length > 7 && !args[7].equals("-")) {
                 trainer.saveCheckpoint(Path.of(args[7]));
             }
         }
