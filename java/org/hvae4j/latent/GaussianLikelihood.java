@@ -7,10 +7,13 @@ import org.hvae4j.tensor.Backend;
 import org.hvae4j.tensor.Tensor;
 
 /**
- * Gaussian observations: log p(x|μ, σ²) per row, with σ fixed ({@link #fixed}, one head: the mean) or a learned
- * log-variance per element ({@link #learned}, two heads: mean and log σ²).
+ * Gaussian observations: log p(x|μ, σ²) per row, with σ fixed ({@link #fixed}, one head: the mean), a learned
+ * log-variance per element ({@link #learned}, two heads: mean and log σ² — flexible, but a variance that depends on
+ * z can collapse onto well-fit points and destabilize training), or a learned log-variance per dimension shared by
+ * all examples ({@link #shared}, one head: the mean; the model holds the log σ² vector, as in PPCA and factor
+ * analysis). The likelihood's parameter tensors are the mean and, unless σ is fixed, a [rows, dim] log-variance.
  */
-public record GaussianLikelihood(boolean learnedVariance, float logVariance) implements Likelihood {
+public record GaussianLikelihood(boolean learnedVariance, boolean perDimension, float logVariance) implements Likelihood {
     public GaussianLikelihood {
         if (!Float.isFinite(logVariance)) {
             throw new IllegalArgumentException("log-variance must be finite, got " + logVariance);
@@ -21,15 +24,25 @@ public record GaussianLikelihood(boolean learnedVariance, float logVariance) imp
         if (!(sigma > 0 && Double.isFinite(sigma))) {
             throw new IllegalArgumentException("Gaussian likelihood sigma must be positive and finite, got " + sigma);
         }
-        return new GaussianLikelihood(false, (float) (2 * Math.log(sigma)));
+        return new GaussianLikelihood(false, false, (float) (2 * Math.log(sigma)));
     }
 
     public static GaussianLikelihood learned() {
-        return new GaussianLikelihood(true, 0f);
+        return new GaussianLikelihood(true, false, 0f);
+    }
+
+    /** A learned log-variance per dimension, the same for every example. */
+    public static GaussianLikelihood shared() {
+        return new GaussianLikelihood(true, true, 0f);
     }
 
     @Override
     public int heads() {
+        return learnedVariance && !perDimension ? 2 : 1;
+    }
+
+    /** Tensors {@link #logProb} takes: the mean, and the log-variance unless σ is fixed. */
+    public int parameterTensors() {
         return learnedVariance ? 2 : 1;
     }
 
@@ -41,8 +54,9 @@ public record GaussianLikelihood(boolean learnedVariance, float logVariance) imp
         Tensor mu = params.get(0);
         open(be, mu, op, "mu");
         open(be, x, op, "x");
-        if (params.size() != heads()) {
-            throw new IllegalArgumentException(op + ": expected " + heads() + " parameter tensors, got " + params.size());
+        if (params.size() != parameterTensors()) {
+            throw new IllegalArgumentException(op + ": expected " + parameterTensors() + " parameter tensors, got "
+                    + params.size());
         }
         optionalMatrix(be, logVar(params), mu.rows(), mu.cols(), op, "logVar");
         if (x.cols() != mu.cols() || x.rows() == 0 || mu.rows() % x.rows() != 0) {
@@ -79,6 +93,6 @@ public record GaussianLikelihood(boolean learnedVariance, float logVariance) imp
 
     @Override
     public String toString() {
-        return learnedVariance ? "gaussian" : "gaussian:" + Math.exp(0.5 * logVariance);
+        return perDimension ? "gaussian-shared" : learnedVariance ? "gaussian" : "gaussian:" + Math.exp(0.5 * logVariance);
     }
 }

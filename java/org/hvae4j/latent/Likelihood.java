@@ -11,7 +11,7 @@ import org.hvae4j.tensor.Tensor;
  * samples share one copy of the batch.
  */
 public sealed interface Likelihood permits BernoulliLikelihood, GaussianLikelihood {
-    /** Number of parameter tensors the decoder must produce. */
+    /** Number of parameter tensors the decoder network must produce (see also the Gaussian's shared variance). */
     int heads();
 
     void logProb(List<Tensor> params, Tensor x, Noise noise, Tensor logp);
@@ -30,7 +30,10 @@ public sealed interface Likelihood permits BernoulliLikelihood, GaussianLikeliho
         return out;
     }
 
-    /** Parses "bernoulli", "bernoulli-binarized", "gaussian" (learned variance) or "gaussian:SIGMA" (fixed). */
+    /**
+     * Parses "bernoulli", "bernoulli-binarized", "gaussian" (learned variance per element), "gaussian-shared"
+     * (learned variance per dimension) or "gaussian:SIGMA" (fixed).
+     */
     static Likelihood parse(String s) {
         String n = s == null ? "" : s.trim().toLowerCase(java.util.Locale.ROOT);
         if (n.equals("bernoulli")) {
@@ -42,6 +45,9 @@ public sealed interface Likelihood permits BernoulliLikelihood, GaussianLikeliho
         if (n.equals("gaussian")) {
             return GaussianLikelihood.learned();
         }
+        if (n.equals("gaussian-shared")) {
+            return GaussianLikelihood.shared();
+        }
         if (n.startsWith("gaussian:")) {
             try {
                 return GaussianLikelihood.fixed(Double.parseDouble(n.substring(9)));
@@ -50,6 +56,6 @@ public sealed interface Likelihood permits BernoulliLikelihood, GaussianLikeliho
             }
         }
         throw new IllegalArgumentException("unknown likelihood '" + s
-                + "' (expected bernoulli, bernoulli-binarized, gaussian, gaussian:SIGMA)");
+                + "' (expected bernoulli, bernoulli-binarized, gaussian, gaussian-shared, gaussian:SIGMA)");
     }
 }

@@ -334,7 +334,7 @@ public final class Evaluator {
                 }
                 z = out.z();
             }
-            return f.apply(model.decoder.forward(c == null ? List.of(z) : List.of(z, c)).heads());
+            return f.apply(model.likelihoodParams(model.decoder.forward(c == null ? List.of(z) : List.of(z, c)).heads()));
         }
     }
 }

@@ -30,6 +30,7 @@ public final class Hvae implements AutoCloseable {
     final Net[] prior;              // p(z_l | z_{l+1}, c); the top one only when conditional
     final Net[] post;               // residual inference: Δ heads on [up features, prior features]
     final Net decoder;
+    final Param sharedLogVariance;  // Gaussian likelihood with one learned log σ² per dimension, else null
 
     public Hvae(ModelSpec spec, Backend backend, long seed) {
         this.spec = spec;
@@ -84,6 +85,23 @@ public final class Hvae implements AutoCloseable {
         int[] likHeads = new int[spec.likelihood().heads()];
         Arrays.fill(likHeads, spec.inputDim());
         decoder = new Net(be, "dec", p, decIns, reversed(below[0]), likHeads, act, res, rng, params);
+        if (spec.likelihood() instanceof org.hvae4j.latent.GaussianLikelihood g && g.perDimension()) {
+            sharedLogVariance = new Param("dec.logvar", p, be.zeros(spec.inputDim()));
+            params.add(sharedLogVariance);
+        } else {
+            sharedLogVariance = null;
+        }
+    }
+
+    /** The likelihood's parameter tensors for the decoder's heads: the heads, plus the shared log σ² broadcast. */
+    List<Tensor> likelihoodParams(List<Tensor> decoderHeads) {
+        if (sharedLogVariance == null) {
+            return decoderHeads;
+        }
+        Tensor mu = decoderHeads.get(0);
+        Tensor lv = be.zeros(mu.rows(), mu.cols());
+        be.biasAdd(lv, sharedLogVariance.value());
+        return List.of(mu, lv);
     }
 
     private static int[] headSizes(LatentSpec l) {
@@ -211,9 +229,11 @@ public final class Hvae implements AutoCloseable {
             return w;
         }
 
-        /** The decoder's parameters of p(x|z) (rows × input). */
+        List<Tensor> lik;
+
+        /** The parameters of p(x|z) (rows × input). */
         List<Tensor> likelihoodParams() {
-            return decOut.heads();
+            return lik;
         }
     }
 
@@ -278,8 +298,9 @@ public final class Hvae implements AutoCloseable {
             forwardBottomUp(ps);
         }
         ps.decOut = decoder.forward(withC(ps.z[0].z(), ps.cK));
+        ps.lik = likelihoodParams(ps.decOut.heads());
         ps.logpx = be.empty(ps.rows);
-        spec.likelihood().logProb(ps.decOut.heads(), x, streams.likelihood(), ps.logpx);
+        spec.likelihood().logProb(ps.lik, x, streams.likelihood(), ps.logpx);
         return ps;
     }
 
@@ -429,10 +450,16 @@ public final class Hvae implements AutoCloseable {
     void backward(Pass ps, Weights w, java.util.Set<Param.Role> roles) {
         boolean gen = roles.contains(Param.Role.GENERATIVE), inf = roles.contains(Param.Role.INFERENCE);
         List<Tensor> dLik = new ArrayList<>();
-        for (Tensor t : ps.decOut.heads()) {
+        for (Tensor t : ps.lik) {
             dLik.add(be.empty(t.rows(), t.cols()));
         }
-        spec.likelihood().backward(ps.decOut.heads(), ps.x, ps.streams.likelihood(), w.lik, dLik);
+        spec.likelihood().backward(ps.lik, ps.x, ps.streams.likelihood(), w.lik, dLik);
+        if (sharedLogVariance != null) {
+            if (gen) {
+                be.sumRows(dLik.get(1), sharedLogVariance.grad(), 1f, 1f);
+            }
+            dLik = dLik.subList(0, 1);
+        }
         int nIn = ps.cK == null ? 1 : 2;
         Tensor[] dz = new Tensor[depth];
         for (int l = 0; l < depth; l++) {

@@ -48,6 +48,8 @@ class ModelGradientTest {
                         Objective.elbo()),
                 Arguments.of("residual blocks only", ModelSpec.builder().latent(g3).hidden(5, 5).latent(g4).hidden(6, 6)
                         .observed(9, Likelihood.parse("bernoulli")).residualBlocks(true).build(), Objective.elbo()),
+                Arguments.of("gaussian shared variance", ModelSpec.builder().latent(g3).hidden(5).latent(g4).hidden(6)
+                        .observed(9, Likelihood.parse("gaussian-shared")).build(), Objective.iwae(2)),
                 Arguments.of("gaussian learned only", ModelSpec.builder().latent(g3).hidden(5).latent(g4).hidden(6)
                         .observed(9, Likelihood.parse("gaussian")).build(), Objective.elbo()),
                 Arguments.of("conditional bottom-up only", ModelSpec.builder().conditioning(3, true).latent(g3)
