@@ -115,6 +115,45 @@ public final class ToyHierarchy {
             return max + Math.log(sum);
         }
 
+        /**
+         * The exact conditional log density {@code log p(x | c)} of the point {@code (x1, x2)} given its cluster
+         * {@code c}, in nats: the ceiling of a model conditioned on c, as {@link #logDensity} is of an unconditional
+         * one.
+         */
+        public double logDensity(double x1, double x2, int c) {
+            double[] mu = centre(c);
+            double s2 = z2Std * z2Std + z1Std * z1Std + xStd * xStd;
+            double norm = -Math.log(2 * Math.PI * s2) - Math.log(subModes);
+            double max = Double.NEGATIVE_INFINITY;
+            double[] terms = new double[subModes];
+            for (int j = 0; j < subModes; j++) {
+                double[] off = subModeOffset(j);
+                double dx = x1 - mu[0] - off[0];
+                double dy = x2 - mu[1] - off[1];
+                terms[j] = norm - (dx * dx + dy * dy) / (2 * s2);
+                max = Math.max(max, terms[j]);
+            }
+            double sum = 0;
+            for (double t : terms) sum += Math.exp(t - max);
+            return max + Math.log(sum);
+        }
+
+        /**
+         * The mean of {@link #logDensity(double, double, int)} over the first {@code n} points of an n×2
+         * row-major array and their clusters.
+         */
+        public double meanConditionalLogDensity(float[] xy, int[] clusters, int n) {
+            Objects.requireNonNull(xy, "xy");
+            Objects.requireNonNull(clusters, "clusters");
+            if (n < 1 || 2L * n > xy.length || n > clusters.length) {
+                throw new IllegalArgumentException("n must be in 1.." + Math.min(xy.length / 2, clusters.length)
+                        + ", got " + n);
+            }
+            double s = 0;
+            for (int i = 0; i < n; i++) s += logDensity(xy[2 * i], xy[2 * i + 1], clusters[i]);
+            return s / n;
+        }
+
         /** The mean of {@link #logDensity} over the first {@code n} points of an n×2 row-major array. */
         public double meanLogDensity(float[] xy, int n) {
             Objects.requireNonNull(xy, "xy");

@@ -1,6 +1,7 @@
 package org.hvae4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,12 +25,23 @@ class CliDemoBenchTest {
         assertEquals(0, r.code(), r::toString);
         assertNotNull(ImageIO.read(tmp.resolve("demo-scatter.png").toFile()));
         Map<?, ?> s = new ObjectMapper().readValue(tmp.resolve("summary.json").toFile(), Map.class);
-        double truth = ((Number) s.get("trueMeanLogDensity")).doubleValue();
-        for (String model : new String[] {"one-level", "two-level"}) {
-            double ll = ((Number) ((Map<?, ?>) s.get(model)).get("testLogLikelihood")).doubleValue();
+        double truth = ((Number) s.get("trueMeanConditionalLogDensity")).doubleValue();
+        double marginal = ((Number) s.get("trueMeanLogDensity")).doubleValue();
+        assertEquals(marginal + Math.log(3), truth, 0.01, "three well-separated clusters: log p(x|c) = log p(x) + log 3");
+        for (String model : new String[] {"one-level", "two-level", "one-level-discrete"}) {
+            Map<?, ?> m = (Map<?, ?>) s.get(model);
+            double ll = ((Number) m.get("testLogLikelihood")).doubleValue();
             assertTrue(ll < truth + 0.2, model + " cannot beat the true density by much: " + ll + " vs " + truth);
+            assertTrue(((Number) m.get("parameters")).longValue() > 0, model + " has parameters");
         }
-        assertTrue(r.out().contains("true mean log density"), r::toString);
+        assertTrue(r.out().contains("true mean log p(x|c)"), r::toString);
+        Cli without = Cli.run("demo", "--steps", "10", "--n", "200", "--k", "2", "--no-control", "--estimator",
+                "st-gumbel:1", "--inference", "residual", "--device", "cpu", "--out", tmp.resolve("b").toString());
+        assertEquals(0, without.code(), without::toString);
+        Map<?, ?> s2 = new ObjectMapper().readValue(tmp.resolve("b/summary.json").toFile(), Map.class);
+        assertFalse(s2.containsKey("one-level-discrete"), s2::toString);
+        Cli ladder = Cli.run("demo", "--inference", "ladder", "--device", "cpu", "--out", tmp.resolve("c").toString());
+        assertEquals(2, ladder.code(), ladder::toString);
     }
 
     @Test

@@ -77,6 +77,25 @@ class ToyHierarchyTest {
     }
 
     @Test
+    void conditionalLogDensityIsNormalisedAndMixesToTheMarginal() {
+        ToyHierarchy.Params p = ToyHierarchy.Params.DEFAULT;
+        double h = 0.05;
+        for (int c = 0; c < p.clusters(); c++) {
+            double sum = 0;
+            for (double x = -8; x < 8; x += h) for (double y = -8; y < 8; y += h) sum += Math.exp(p.logDensity(x, y, c)) * h * h;
+            assertEquals(1.0, sum, 1e-3, "cluster " + c);
+        }
+        double x = 0.7, y = 3.1, mix = 0;
+        for (int c = 0; c < p.clusters(); c++) mix += Math.exp(p.logDensity(x, y, c)) / p.clusters();
+        assertEquals(p.logDensity(x, y), Math.log(mix), 1e-9);
+        ToyHierarchy.Sample s = ToyHierarchy.sample(2000, 1);
+        // Clusters barely overlap: log p(x|c) ≈ log p(x) + log K.
+        assertEquals(p.meanLogDensity(s.x(), s.n()) + Math.log(p.clusters()),
+                p.meanConditionalLogDensity(s.x(), s.cluster(), s.n()), 1e-3);
+        assertThrows(IllegalArgumentException.class, () -> p.logDensity(0, 0, 3));
+    }
+
+    @Test
     void datasetAndValidation() {
         ToyHierarchy.Sample s = ToyHierarchy.sample(10, 3);
         Dataset d = s.dataset("toy");
