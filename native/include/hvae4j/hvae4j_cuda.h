@@ -85,6 +85,11 @@ int hvae4j_cuda_precision_merge_backward(int64_t n, const float* mh, const float
 int hvae4j_cuda_adam(int64_t n, float* param, const float* grad, float* m, float* v, float lr, float beta1, float beta2,
     float eps, float weight_decay, float c1, float c2, const float* grad_scale, void* stream);
 
+/* y = a 0/1 draw with P(1) = x per element, from the (seed, offset) stream indexed by element: exactly the targets
+ * the Bernoulli likelihood draws when it binarizes x in place, so a model can feed the same binary x to its
+ * encoder (and the likelihood's own binarization of a binary x is the identity). */
+int hvae4j_cuda_binarize(const float* x, int64_t n, uint64_t seed, uint64_t offset, float* y, void* stream);
+
 #ifdef __cplusplus
 }
 #endif

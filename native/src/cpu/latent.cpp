@@ -389,4 +389,11 @@ int hvae4j_cpu_adam(int64_t n, float* param, const float* grad, float* m, float*
   return HVAE4J_OK;
 }
 
+int hvae4j_cpu_binarize(const float* x, int64_t n, uint64_t seed, uint64_t offset, float* y) {
+  HVAE4J_REQUIRE(n >= 0 && (n == 0 || (x && y)));
+  NoiseCursor noise(seed, offset);
+  for (int64_t i = 0; i < n; ++i) y[i] = likelihood_target<float>(x[i], true, noise, (uint64_t)i);
+  return HVAE4J_OK;
+}
+
 }  // extern "C"

@@ -406,3 +406,20 @@ int hvae4j_cuda_adam(int64_t n, float* param, const float* grad, float* m, float
 }
 
 }  // extern "C"
+
+namespace {
+
+__global__ void binarize_kernel(const float* __restrict__ x, int64_t n, uint64_t seed, uint64_t offset,
+                                float* __restrict__ y) {
+  HVAE4J_GRID_STRIDE(i, n) y[i] = likelihood_target<float>(x[i], true, seed, offset, (uint64_t)i);
+}
+
+}  // namespace
+
+extern "C" int hvae4j_cuda_binarize(const float* x, int64_t n, uint64_t seed, uint64_t offset, float* y,
+                                    void* stream) {
+  HVAE4J_CUDA_REQUIRE(n >= 0);
+  if (n == 0) return HVAE4J_OK;
+  binarize_kernel<<<grid_for(n), kThreads, 0, as_stream(stream)>>>(x, n, seed, offset, y);
+  return status_of_launch();
+}

@@ -79,4 +79,6 @@ public final class CudaNative {
     public static native int hvae4j_cuda_precision_merge_backward(long n, @Cast("const float*") long mh, @Cast("const float*") long lvh, @Cast("const float*") long mp, @Cast("const float*") long lvp, @Cast("const float*") long dmq, @Cast("const float*") long dlvq, @Cast("float*") long dmh, @Cast("float*") long dlvh, @Cast("float*") long dmp, @Cast("float*") long dlvp, @Cast("void*") long stream);
 
     public static native int hvae4j_cuda_adam(long n, @Cast("float*") long param, @Cast("const float*") long grad, @Cast("float*") long m, @Cast("float*") long v, float lr, float beta1, float beta2, float eps, float weight_decay, float c1, float c2, @Cast("const float*") long grad_scale, @Cast("void*") long stream);
+
+    public static native int hvae4j_cuda_binarize(@Cast("const float*") long x, long n, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("float*") long y, @Cast("void*") long stream);
 }

@@ -53,6 +53,18 @@ public record BernoulliLikelihood(boolean binarized) implements Likelihood {
                 x.address(), binarized, noise.seed(), noise.offset(), w.address(), dParams.get(0).address());
     }
 
+    /**
+     * The binary x the likelihood scores when it binarizes in place (the same draws for the same noise): models
+     * feed it to their encoder, so the encoder sees what the decoder is asked to reconstruct.
+     */
+    public Tensor binarize(Tensor x, Noise noise) {
+        Backend be = x.backend();
+        open(be, x, "BernoulliLikelihood.binarize", "x");
+        Tensor y = be.empty(x.shape().dims());
+        be.kernels().binarize(x.address(), x.numel(), noise.seed(), noise.offset(), y.address());
+        return y;
+    }
+
     @Override
     public String toString() {
         return binarized ? "bernoulli-binarized" : "bernoulli";

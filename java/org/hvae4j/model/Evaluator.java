@@ -76,12 +76,12 @@ public final class Evaluator {
             int to = Math.min(data.rows(), from + batch), n = to - from;
             double[] max = new double[n], sum = new double[n];
             java.util.Arrays.fill(max, Double.NEGATIVE_INFINITY);
-            try (Trainer.Batches b = load(data, from, to)) {
+            try (Trainer.Batches b = load(data, from, to); Tensor x = fixedBinarization(b.x, from)) {
                 for (int done = 0; done < k; done += chunk) {
                     int kc = Math.min(chunk, k - done);
                     float[] lw;
                     try (MemoryScope scope = MemoryScope.open()) {
-                        Hvae.Pass ps = model.forward(b.x, b.c, kc, new Hvae.Streams(seed, EVAL_STEP_BASE + call++));
+                        Hvae.Pass ps = model.forward(x, b.c, kc, new Hvae.Streams(seed, EVAL_STEP_BASE + call++));
                         lw = ps.logWeights().toArray();
                     }
                     for (int s = 0; s < kc; s++) {
@@ -102,6 +102,17 @@ public final class Evaluator {
             }
         }
         return out;
+    }
+
+    /**
+     * With a dynamically binarizing likelihood, one binarization of the batch shared by every chunk of importance
+     * samples (on binary data it is the data itself); otherwise a view of x.
+     */
+    private Tensor fixedBinarization(Tensor x, int firstRow) {
+        if (model.spec().likelihood() instanceof org.hvae4j.latent.BernoulliLikelihood b && b.binarized()) {
+            return b.binarize(x, Noise.of(seed, EVAL_STEP_BASE - 1 - firstRow, 0));
+        }
+        return x.view(0, x.shape().dims());
     }
 
     /** Mean over examples of an array. */

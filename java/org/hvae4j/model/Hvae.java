@@ -291,6 +291,11 @@ public final class Hvae implements AutoCloseable {
 
     /** Runs the model on x (batch rows, on this backend) with k samples per example. */
     Pass forward(Tensor x, Tensor c, int k, Streams streams) {
+        if (spec.likelihood() instanceof org.hvae4j.latent.BernoulliLikelihood b && b.binarized()) {
+            // Dynamic binarization: the encoder must see the same binary x that the decoder reconstructs (and that
+            // evaluation data is binarized to); the likelihood's in-place binarization of it is then the identity.
+            x = b.binarize(x, streams.likelihood());
+        }
         Pass ps = new Pass(x, c, k, streams);
         if (spec.inference().topDown()) {
             forwardTopDown(ps);

@@ -208,4 +208,9 @@ final class CpuKernels implements Kernels {
             float weightDecay, float c1, float c2, long gradScale) {
         check(hvae4j_cpu_adam(n, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, c1, c2, gradScale), "adam");
     }
+
+    @Override
+    public void binarize(long x, long n, long seed, long offset, long y) {
+        check(hvae4j_cpu_binarize(x, n, seed, offset, y), "binarize");
+    }
 }

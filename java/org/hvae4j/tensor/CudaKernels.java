@@ -315,4 +315,10 @@ final class CudaKernels implements Kernels {
         ensureDevice();
         check(hvae4j_cuda_adam(n, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, c1, c2, gradScale, streamAddress), "adam");
     }
+
+    @Override
+    public void binarize(long x, long n, long seed, long offset, long y) {
+        ensureDevice();
+        check(hvae4j_cuda_binarize(x, n, seed, offset, y, streamAddress), "binarize");
+    }
 }

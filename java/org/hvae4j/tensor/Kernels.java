@@ -85,4 +85,7 @@ public interface Kernels {
     /** One Adam(W) step; gradScale is the address of one float of this backend's memory (0 for 1). */
     void adam(long n, long param, long grad, long m, long v, float lr, float beta1, float beta2, float eps,
             float weightDecay, float c1, float c2, long gradScale);
+
+    /** y = 0/1 draws with P(1) = x from the (seed, offset) stream, as the Bernoulli likelihood binarizes. */
+    void binarize(long x, long n, long seed, long offset, long y);
 }

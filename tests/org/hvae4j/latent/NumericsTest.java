@@ -193,4 +193,29 @@ class NumericsTest {
             }
         }
     }
+
+    /** binarize(x) draws exactly the targets the likelihood draws in place, and is the identity on binary data. */
+    @Test
+    void binarizeDrawsTheLikelihoodsOwnTargets() {
+        int rows = 20, cols = 784;
+        java.util.SplittableRandom r = new java.util.SplittableRandom(2);
+        float[] grey = new float[rows * cols], logits = new float[rows * cols];
+        for (int i = 0; i < grey.length; i++) {
+            grey[i] = (float) r.nextDouble();
+            logits[i] = (float) r.nextGaussian();
+        }
+        try (MemoryScope s = MemoryScope.open()) {
+            Tensor x = cpu.fromArray(grey, rows, cols), l = cpu.fromArray(logits, rows, cols);
+            Noise noise = new Noise(5, 6);
+            Tensor xb = BernoulliLikelihood.of(true).binarize(x, noise);
+            float[] bits = xb.toArray();
+            for (float v : bits) {
+                assertTrue(v == 0f || v == 1f);
+            }
+            float[] inPlace = BernoulliLikelihood.of(true).logProb(List.of(l), x, noise).toArray();
+            float[] given = BernoulliLikelihood.of(false).logProb(List.of(l), xb, noise).toArray();
+            assertArrayEquals(inPlace, given, 1e-3f);
+            assertArrayEquals(bits, BernoulliLikelihood.of(true).binarize(xb, new Noise(9, 9)).toArray());
+        }
+    }
 }
