@@ -44,6 +44,11 @@ final class BenchTensors implements AutoCloseable {
      * A tensor of values spread over [lo, hi), closed with this set: the first 2<sup>20</sup> values come from the
      * host, the rest are copies of them made on the device (doubling), so large inputs fill at copy speed.
      */
+    /** Per-row weights of the KL, log q and log p terms, uniform in [0, 1). */
+    org.hvae4j.latent.RowWeights rowWeights(int rows) {
+        return new org.hvae4j.latent.RowWeights(uniform(0f, 1f, rows), uniform(0f, 1f, rows), uniform(0f, 1f, rows));
+    }
+
     Tensor uniform(float lo, float hi, int... dims) {
         Tensor t = empty(dims);
         long n = t.numel();

@@ -48,7 +48,7 @@ enum KernelOp {
             Tensor pMu = t.uniform(-1f, 1f, rows, cols);
             Tensor pLv = t.uniform(-2f, 1f, rows, cols);
             Tensor dz = t.uniform(-1f, 1f, rows, cols);
-            RowWeights w = new RowWeights(t.uniform(0f, 1f, rows), t.uniform(0f, 1f, rows), t.uniform(0f, 1f, rows));
+            RowWeights w = t.rowWeights(rows);
             Tensor dqMu = t.empty(rows, cols);
             Tensor dqLv = t.empty(rows, cols);
             Tensor dpMu = t.empty(rows, cols);
@@ -77,7 +77,7 @@ enum KernelOp {
             Tensor q = t.uniform(-3f, 3f, rows, cols);
             Tensor p = t.uniform(-3f, 3f, rows, cols);
             Tensor dz = t.uniform(-1f, 1f, rows, cols);
-            RowWeights w = new RowWeights(t.uniform(0f, 1f, rows), t.uniform(0f, 1f, rows), t.uniform(0f, 1f, rows));
+            RowWeights w = t.rowWeights(rows);
             Tensor dq = t.empty(rows, cols);
             Tensor dp = t.empty(rows, cols);
             BernoulliLatent layer = BernoulliLatent.of(cols, Estimator.straightThrough());
