@@ -22,20 +22,11 @@ public record BernoulliLikelihood(boolean binarized) implements Likelihood {
         return 1;
     }
 
-    private static void check(Backend be, Tensor logits, Tensor x, String op) {
-        open(be, logits, op, "logits");
-        open(be, x, op, "x");
-        if (x.cols() != logits.cols() || x.rows() == 0 || logits.rows() % x.rows() != 0) {
-            throw new IllegalArgumentException(op + ": targets x " + x.shape() + " do not fit logits "
-                    + logits.shape() + " (same columns; logits rows a multiple of x rows)");
-        }
-    }
-
     @Override
     public void logProb(List<Tensor> params, Tensor x, Noise noise, Tensor logp) {
         Tensor logits = params.get(0);
         Backend be = logits.backend();
-        check(be, logits, x, "BernoulliLikelihood.logProb");
+        targets(be, logits, "logits", x, "BernoulliLikelihood.logProb");
         perRow(be, logp, logits.rows(), "BernoulliLikelihood.logProb", "logp");
         be.kernels().bernoulliLikelihoodForward(logits.rows(), logits.cols(), x.rows(), logits.address(), x.address(),
                 binarized, noise.seed(), noise.offset(), logp.address());
@@ -46,7 +37,7 @@ public record BernoulliLikelihood(boolean binarized) implements Likelihood {
         Tensor logits = params.get(0);
         Backend be = logits.backend();
         String op = "BernoulliLikelihood.backward";
-        check(be, logits, x, op);
+        targets(be, logits, "logits", x, op);
         perRow(be, w, logits.rows(), op, "w");
         matrix(be, dParams.get(0), logits.rows(), logits.cols(), op, "dLogits");
         be.kernels().bernoulliLikelihoodBackward(logits.rows(), logits.cols(), x.rows(), logits.address(),

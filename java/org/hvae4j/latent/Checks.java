@@ -38,6 +38,19 @@ final class Checks {
         }
     }
 
+    /**
+     * Likelihood targets x must fit the parameter tensor {@code p} (named {@code name}): the same columns, and p's
+     * rows a multiple of x's (k importance samples share one batch of targets).
+     */
+    static void targets(Backend be, Tensor p, String name, Tensor x, String op) {
+        open(be, p, op, name);
+        open(be, x, op, "x");
+        if (x.cols() != p.cols() || x.rows() == 0 || p.rows() % x.rows() != 0) {
+            throw new IllegalArgumentException(op + ": targets x " + x.shape() + " do not fit the " + name + " "
+                    + p.shape() + " (same columns; " + name + " rows a multiple of x rows)");
+        }
+    }
+
     static long addr(Tensor t) {
         return t == null ? 0L : t.address();
     }

@@ -52,17 +52,12 @@ public record GaussianLikelihood(boolean learnedVariance, boolean perDimension, 
 
     private void check(Backend be, List<Tensor> params, Tensor x, String op) {
         Tensor mu = params.get(0);
-        open(be, mu, op, "mu");
-        open(be, x, op, "x");
+        targets(be, mu, "mean", x, op);
         if (params.size() != parameterTensors()) {
             throw new IllegalArgumentException(op + ": expected " + parameterTensors() + " parameter tensors, got "
                     + params.size());
         }
         optionalMatrix(be, logVar(params), mu.rows(), mu.cols(), op, "logVar");
-        if (x.cols() != mu.cols() || x.rows() == 0 || mu.rows() % x.rows() != 0) {
-            throw new IllegalArgumentException(op + ": targets x " + x.shape() + " do not fit the mean " + mu.shape()
-                    + " (same columns; mean rows a multiple of x rows)");
-        }
     }
 
     @Override
