@@ -143,17 +143,14 @@ int hvae4j_cpu_activation_backward_f64(int act, double alpha, const double* x, c
 
 int hvae4j_cpu_sum_rows(const float* x, int64_t rows, int64_t cols, float alpha, float beta, float* out) {
   HVAE4J_REQUIRE(rows >= 0 && cols >= 0 && (cols == 0 || out) && (rows * cols == 0 || x));
-  HVAE4J_GUARD({
-    // Accumulate row by row so the inner loop runs along contiguous memory and vectorizes.
-    float* acc = (float*)calloc((size_t)(cols > 0 ? cols : 1), sizeof(float));
-    if (!acc) throw std::bad_alloc();
-    for (int64_t r = 0; r < rows; ++r) {
-      const float* row = x + r * cols;
-      for (int64_t c = 0; c < cols; ++c) acc[c] += row[c];
-    }
-    for (int64_t c = 0; c < cols; ++c) out[c] = alpha * acc[c] + (beta == 0.0f ? 0.0f : beta * out[c]);
-    free(acc);
-  })
+  // Scale out by beta, then add alpha times each row: the inner loop runs along contiguous memory and
+  // vectorizes, and no scratch buffer is needed on this per-step path (bias gradients).
+  for (int64_t c = 0; c < cols; ++c) out[c] = beta == 0.0f ? 0.0f : beta * out[c];
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* row = x + r * cols;
+    for (int64_t c = 0; c < cols; ++c) out[c] += alpha * row[c];
+  }
+  return HVAE4J_OK;
 }
 
 int hvae4j_cpu_sum_cols(const float* x, int64_t rows, int64_t cols, float alpha, float beta, float* out) {

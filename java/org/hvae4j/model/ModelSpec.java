@@ -308,9 +308,6 @@ public final class ModelSpec {
                     }
                 }
             }
-            if (inference.topDown() && latents.size() == 1) {
-                // one layer: top-down and bottom-up coincide; keep what was asked, it is well defined
-            }
             return new ModelSpec(this);
         }
     }

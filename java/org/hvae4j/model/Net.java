@@ -21,8 +21,7 @@ final class Net {
         this.role = role;
         this.mlp = new Mlp(be, name, role, ins, widths, act, residual, rng, registry);
         for (int i = 0; i < headSizes.length; i++) {
-            heads.add(new LinearFactory(be, name + ".head" + i, role, mlp.outputWidths(), headSizes[i], rng, registry)
-                    .get());
+            heads.add(Linear.create(be, name + ".head" + i, role, mlp.outputWidths(), headSizes[i], rng, registry));
         }
     }
 
@@ -78,11 +77,4 @@ final class Net {
         return mlp.backward(o.trace(), dFeat.get(0), paramGrads, needInput);
     }
 
-    /** Builds a Linear through the package-private constructor of nn. */
-    private record LinearFactory(Backend be, String name, Param.Role role, int[] ins, int out, SplittableRandom rng,
-            List<Param> registry) {
-        Linear get() {
-            return Linear.create(be, name, role, ins, out, rng, registry);
-        }
-    }
 }

@@ -1,7 +1,6 @@
 package org.hvae4j.model;
 
 import java.util.EnumSet;
-import java.util.Set;
 import org.hvae4j.latent.Estimator;
 import org.hvae4j.latent.ImportanceWeights;
 import org.hvae4j.nn.Param;
@@ -137,9 +136,5 @@ final class Objectives {
                 w.signal[l] = s;
             }
         }
-    }
-
-    static Set<Param.Role> all() {
-        return EnumSet.allOf(Param.Role.class);
     }
 }

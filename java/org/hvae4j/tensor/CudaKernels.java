@@ -48,8 +48,8 @@ final class CudaKernels implements Kernels {
     }
 
     static String errorName(int cudaError) {
-        Pointer p = cudart.cudaGetErrorName(cudaError);
-        return p == null ? "cudaError " + cudaError : cudart.cudaGetErrorName(cudaError).getString();
+        org.bytedeco.javacpp.BytePointer name = cudart.cudaGetErrorName(cudaError);
+        return name == null ? "cudaError " + cudaError : name.getString();
     }
 
     static void checkCuda(int err, String op) {
