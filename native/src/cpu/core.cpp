@@ -16,7 +16,7 @@ void activation_forward_n(int act, T alpha, const T* x, T* y, int64_t n);
 
 // Float: the two activations of the benchmark models through libmvec's vector tanhf / expf.
 template <>
-void activation_forward_n<float>(int act, float alpha, const float* x, float* y, int64_t n) {
+HVAE4J_CPU_CLONES void activation_forward_n<float>(int act, float alpha, const float* x, float* y, int64_t n) {
   switch (act) {
     case ACT_TANH:
 #pragma omp simd

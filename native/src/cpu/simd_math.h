@@ -13,7 +13,17 @@ float tanhf(float) noexcept;
 float expf(float) noexcept;
 #pragma omp declare simd notinbranch
 float logf(float) noexcept;
+#pragma omp declare simd notinbranch
+float cosf(float) noexcept;
 }
+
+// The hot float loops are compiled twice: for x86-64-v3 (AVX2 + FMA, where libmvec's 8-wide variants serve the
+// vector math) and for the baseline (SSE2, 4-wide); the loader picks one on the processor it runs on.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define HVAE4J_CPU_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define HVAE4J_CPU_CLONES
+#endif
 
 namespace hvae4j {
 namespace simd {

@@ -289,11 +289,18 @@ public final class Hvae implements AutoCloseable {
         return spec.inference() == Inference.RESIDUAL && l < depth - 1 && lat[l].isGaussian();
     }
 
+    /** The likelihood a pass scores its (already binarized, where the model binarizes) x with. */
+    private org.hvae4j.latent.Likelihood scoredLikelihood() {
+        return spec.likelihood() instanceof org.hvae4j.latent.BernoulliLikelihood b && b.binarized()
+                ? org.hvae4j.latent.BernoulliLikelihood.of(false) : spec.likelihood();
+    }
+
     /** Runs the model on x (batch rows, on this backend) with k samples per example. */
     Pass forward(Tensor x, Tensor c, int k, Streams streams) {
         if (spec.likelihood() instanceof org.hvae4j.latent.BernoulliLikelihood b && b.binarized()) {
             // Dynamic binarization: the encoder must see the same binary x that the decoder reconstructs (and that
-            // evaluation data is binarized to); the likelihood's in-place binarization of it is then the identity.
+            // evaluation data is binarized to); the likelihood's in-place binarization of it would be the identity,
+            // so the pass scores x as it is (scoredLikelihood) and draws no noise for it.
             x = b.binarize(x, streams.likelihood());
         }
         Pass ps = new Pass(x, c, k, streams);
@@ -305,7 +312,7 @@ public final class Hvae implements AutoCloseable {
         ps.decOut = decoder.forward(withC(ps.z[0].z(), ps.cK));
         ps.lik = likelihoodParams(ps.decOut.heads());
         ps.logpx = be.empty(ps.rows);
-        spec.likelihood().logProb(ps.lik, x, streams.likelihood(), ps.logpx);
+        scoredLikelihood().logProb(ps.lik, x, streams.likelihood(), ps.logpx);
         return ps;
     }
 
@@ -458,7 +465,7 @@ public final class Hvae implements AutoCloseable {
         for (Tensor t : ps.lik) {
             dLik.add(be.empty(t.rows(), t.cols()));
         }
-        spec.likelihood().backward(ps.lik, ps.x, ps.streams.likelihood(), w.lik, dLik);
+        scoredLikelihood().backward(ps.lik, ps.x, ps.streams.likelihood(), w.lik, dLik);
         if (sharedLogVariance != null) {
             if (gen) {
                 be.sumRows(dLik.get(1), sharedLogVariance.grad(), 1f, 1f);

@@ -194,6 +194,102 @@ class NumericsTest {
         }
     }
 
+    /**
+     * The chunked, vectorized float Gaussian latent (Philox, Box–Muller and the element formulas in vector loops;
+     * row sums over chunk boundaries) against the scalar double-precision reference, for every flag combination and
+     * for shapes whose rows straddle chunks, are longer than a chunk, or have one column; null row weights and a
+     * null dz are zeros.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {0, 1, 2, 3, 4, 5, 6, 7})
+    void floatGaussianLatentMatchesTheDoubleReference(int flags) {
+        int[][] shapes = {{37, 50}, {3, 1300}, {1000, 1}, {7, 100}, {0, 5}, {4, 0}};
+        for (int[] shape : shapes) {
+            int rows = shape[0], cols = shape[1], n = rows * cols;
+            java.util.SplittableRandom r = new java.util.SplittableRandom(31 + flags);
+            double[][] in = new double[5][n];  // q mu, q lv, p mu, p lv, dz
+            for (int i = 0; i < n; i++) {
+                in[0][i] = (float) r.nextGaussian();
+                in[1][i] = (float) r.nextDouble(-4, 3);
+                in[2][i] = (float) (0.5 * r.nextGaussian());
+                in[3][i] = (float) r.nextDouble(-2, 2);
+                in[4][i] = (float) r.nextGaussian();
+            }
+            double[][] w = new double[3][rows];
+            for (int j = 0; j < 3; j++) {
+                for (int i = 0; i < rows; i++) {
+                    w[j][i] = (float) r.nextDouble(-1, 1);
+                }
+            }
+            boolean nulls = rows % 2 == 1;  // odd row counts pass a null dz and a null log q weight
+            long seed = 5, offset = 9;
+            try (MemoryScope s = MemoryScope.open(); F64 m = new F64()) {
+                Tensor[] t = new Tensor[5];
+                long[] d = new long[5];
+                for (int j = 0; j < 5; j++) {
+                    t[j] = cpu.fromArray(toFloat(in[j]), Math.max(n, 1));
+                    d[j] = m.of(n == 0 ? new double[1] : in[j]);
+                }
+                Tensor[] tw = new Tensor[3];
+                long[] dw = new long[3];
+                for (int j = 0; j < 3; j++) {
+                    tw[j] = cpu.fromArray(toFloat(w[j]), Math.max(rows, 1));
+                    dw[j] = m.of(rows == 0 ? new double[1] : w[j]);
+                }
+                Tensor z = cpu.empty(Math.max(n, 1)), kl = cpu.empty(Math.max(rows, 1)), lq = cpu.empty(Math.max(rows, 1)),
+                        lp = cpu.empty(Math.max(rows, 1));
+                cpu.kernels().gaussianForward(rows, cols, flags, t[0].address(), t[1].address(), t[2].address(),
+                        t[3].address(), seed, offset, z.address(), kl.address(), lq.address(), lp.address());
+                long zd = m.zeros(Math.max(n, 1)), kld = m.zeros(Math.max(rows, 1)), lqd = m.zeros(Math.max(rows, 1)),
+                        lpd = m.zeros(Math.max(rows, 1));
+                F64.ok(org.hvae4j.bridge.CpuNative.hvae4j_cpu_gaussian_forward_f64(rows, cols, flags, d[0], d[1], d[2],
+                        d[3], seed, offset, zd, kld, lqd, lpd));
+                String at = "flags " + flags + ", " + rows + "x" + cols;
+                close(F64.read(zd, n), z.toArray(), 2e-5, at + ": z");
+                close(F64.read(kld, rows), kl.toArray(), 2e-5, at + ": kl");
+                close(F64.read(lqd, rows), lq.toArray(), 2e-5, at + ": log q");
+                close(F64.read(lpd, rows), lp.toArray(), 2e-5, at + ": log p");
+
+                Tensor[] g = new Tensor[4];
+                long[] gd = new long[4];
+                for (int j = 0; j < 4; j++) {
+                    g[j] = cpu.zeros(Math.max(n, 1));
+                    gd[j] = m.zeros(Math.max(n, 1));
+                }
+                cpu.kernels().gaussianBackward(rows, cols, flags, t[0].address(), t[1].address(), t[2].address(),
+                        t[3].address(), seed, offset, nulls ? 0 : t[4].address(), tw[0].address(),
+                        nulls ? 0 : tw[1].address(), tw[2].address(), g[0].address(), g[1].address(), g[2].address(),
+                        g[3].address());
+                F64.ok(org.hvae4j.bridge.CpuNative.hvae4j_cpu_gaussian_backward_f64(rows, cols, flags, d[0], d[1], d[2],
+                        d[3], seed, offset, nulls ? 0 : d[4], dw[0], nulls ? 0 : dw[1], dw[2], gd[0], gd[1], gd[2],
+                        gd[3]));
+                String[] names = {"d q mu", "d q lv", "d p mu", "d p lv"};
+                for (int j = 0; j < 4; j++) {
+                    close(F64.read(gd[j], n), g[j].toArray(), 2e-5, at + ": " + names[j]);
+                }
+            }
+        }
+    }
+
+    private static float[] toFloat(double[] a) {
+        float[] f = new float[Math.max(a.length, 1)];
+        for (int i = 0; i < a.length; i++) {
+            f[i] = (float) a[i];
+        }
+        return f;
+    }
+
+    /** Relative agreement of a float result with its double reference (first ref.length entries). */
+    private static void close(double[] ref, float[] got, double rel, String what) {
+        double scale = 1;
+        for (double v : ref) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        for (int i = 0; i < ref.length; i++) {
+            assertEquals(ref[i], got[i], rel * Math.max(1, Math.abs(ref[i])) + 1e-6 * scale, what + " [" + i + "]");
+        }
+    }
+
     /** binarize(x) draws exactly the targets the likelihood draws in place, and is the identity on binary data. */
     @Test
     void binarizeDrawsTheLikelihoodsOwnTargets() {
