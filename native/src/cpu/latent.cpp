@@ -116,6 +116,33 @@ HVAE4J_INLINE void normals_chunk(uint64_t seed, uint64_t offset, int64_t i0, int
   for (int j = 0; j < n; ++j) eps[j] = box_muller<float>(a[s + j], b[s + j]);
 }
 
+// Uniforms of elements [i0, i0 + n) of the stream (seed, offset), n <= kGaussChunk: element i uses word i mod 4 of
+// block i / 4, as NoiseCursor::uniform does.
+HVAE4J_INLINE void uniforms_chunk(uint64_t seed, uint64_t offset, int64_t i0, int n, float* u) {
+  const uint64_t b0 = (uint64_t)i0 >> 2;
+  const int nb = (int)((((uint64_t)(i0 + n - 1)) >> 2) - b0 + 1);
+  uint32_t w[kGaussChunk + 8];
+#pragma omp simd
+  for (int j = 0; j < nb; ++j) {
+    Philox4 r = philox_at(seed, offset, b0 + (uint64_t)j);
+    w[4 * j] = r.v[0];
+    w[4 * j + 1] = r.v[1];
+    w[4 * j + 2] = r.v[2];
+    w[4 * j + 3] = r.v[3];
+  }
+  const int s = (int)(i0 & 3);
+#pragma omp simd
+  for (int j = 0; j < n; ++j) u[j] = uniform_from_bits<float>(w[s + j]);
+}
+
+// Binary targets x~ = [u < x] of elements [i0, i0 + n) (n <= kGaussChunk), the draws of likelihood_target.
+HVAE4J_INLINE void binary_targets_chunk(uint64_t seed, uint64_t offset, int64_t i0, int n, const float* x, float* t) {
+  float u[kGaussChunk];
+  uniforms_chunk(seed, offset, i0, n, u);
+#pragma omp simd
+  for (int j = 0; j < n; ++j) t[j] = u[j] < x[j] ? 1.0f : 0.0f;
+}
+
 // Calls seg(row, from, to) for each run [from, to) of chunk positions that lie in one row, for the chunk of n
 // elements starting at flat element e0 of a matrix with `cols` columns; `last` tells whether the run ends its row.
 template <typename Seg>
@@ -341,11 +368,11 @@ int bernoulli_likelihood_forward(int64_t rows, int64_t cols, int64_t x_rows, con
                                  int binarize, uint64_t seed, uint64_t offset, T* logp);
 
 template <>
-HVAE4J_CPU_CLONES int bernoulli_likelihood_forward<float>(int64_t rows, int64_t cols, int64_t x_rows, const float* logits,
-                                        const float* x, int binarize, uint64_t seed, uint64_t offset, float* logp) {
+HVAE4J_CPU_CLONES int bernoulli_likelihood_forward<float>(int64_t rows, int64_t cols, int64_t x_rows,
+                                                          const float* logits, const float* x, int binarize,
+                                                          uint64_t seed, uint64_t offset, float* logp) {
   HVAE4J_REQUIRE(dims_ok(rows, cols) && target_rows_ok(rows, x_rows));
   HVAE4J_REQUIRE(rows * cols == 0 || (logits && x && logp));
-  NoiseCursor noise(seed, offset);
   float t[kChunk];
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t xr = (r % x_rows) * cols;
@@ -353,8 +380,11 @@ HVAE4J_CPU_CLONES int bernoulli_likelihood_forward<float>(int64_t rows, int64_t 
     double s = 0;
     for (int64_t c0 = 0; c0 < cols; c0 += kChunk) {
       const int n = (int)(cols - c0 < kChunk ? cols - c0 : kChunk);
-      for (int j = 0; j < n; ++j)
-        t[j] = likelihood_target<float>(x[xr + c0 + j], binarize != 0, noise, (uint64_t)(xr + c0 + j));
+      if (binarize) {
+        binary_targets_chunk(seed, offset, xr + c0, n, x + xr + c0, t);
+      } else {
+        memcpy(t, x + xr + c0, sizeof(float) * n);
+      }
       float part = 0;
 #pragma omp simd reduction(+ : part)
       for (int j = 0; j < n; ++j) part += t[j] * l[c0 + j] + simd::log_sigmoid(-l[c0 + j]);
@@ -388,12 +418,12 @@ int bernoulli_likelihood_backward(int64_t rows, int64_t cols, int64_t x_rows, co
                                   int binarize, uint64_t seed, uint64_t offset, const T* w, T* d_logits);
 
 template <>
-HVAE4J_CPU_CLONES int bernoulli_likelihood_backward<float>(int64_t rows, int64_t cols, int64_t x_rows, const float* logits,
-                                         const float* x, int binarize, uint64_t seed, uint64_t offset,
-                                         const float* w, float* d_logits) {
+HVAE4J_CPU_CLONES int bernoulli_likelihood_backward<float>(int64_t rows, int64_t cols, int64_t x_rows,
+                                                           const float* logits, const float* x, int binarize,
+                                                           uint64_t seed, uint64_t offset, const float* w,
+                                                           float* d_logits) {
   HVAE4J_REQUIRE(dims_ok(rows, cols) && target_rows_ok(rows, x_rows));
   HVAE4J_REQUIRE(rows * cols == 0 || (logits && x && d_logits));
-  NoiseCursor noise(seed, offset);
   float t[kChunk];
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t xr = (r % x_rows) * cols;
@@ -402,8 +432,11 @@ HVAE4J_CPU_CLONES int bernoulli_likelihood_backward<float>(int64_t rows, int64_t
     const float wr = at_or(w, r, 0.0f);
     for (int64_t c0 = 0; c0 < cols; c0 += kChunk) {
       const int n = (int)(cols - c0 < kChunk ? cols - c0 : kChunk);
-      for (int j = 0; j < n; ++j)
-        t[j] = likelihood_target<float>(x[xr + c0 + j], binarize != 0, noise, (uint64_t)(xr + c0 + j));
+      if (binarize) {
+        binary_targets_chunk(seed, offset, xr + c0, n, x + xr + c0, t);
+      } else {
+        memcpy(t, x + xr + c0, sizeof(float) * n);
+      }
 #pragma omp simd
       for (int j = 0; j < n; ++j) d[c0 + j] = wr * (t[j] - simd::sigmoid(l[c0 + j]));
     }
@@ -587,10 +620,12 @@ HVAE4J_CPU_CLONES int hvae4j_cpu_adam(int64_t n, float* param, const float* grad
   return HVAE4J_OK;
 }
 
-int hvae4j_cpu_binarize(const float* x, int64_t n, uint64_t seed, uint64_t offset, float* y) {
+HVAE4J_CPU_CLONES int hvae4j_cpu_binarize(const float* x, int64_t n, uint64_t seed, uint64_t offset, float* y) {
   HVAE4J_REQUIRE(n >= 0 && (n == 0 || (x && y)));
-  NoiseCursor noise(seed, offset);
-  for (int64_t i = 0; i < n; ++i) y[i] = likelihood_target<float>(x[i], true, noise, (uint64_t)i);
+  for (int64_t e0 = 0; e0 < n; e0 += kGaussChunk) {
+    const int m = (int)(n - e0 < kGaussChunk ? n - e0 : kGaussChunk);
+    binary_targets_chunk(seed, offset, e0, m, x + e0, y + e0);
+  }
   return HVAE4J_OK;
 }
 

@@ -33,17 +33,21 @@ namespace simd {
 inline float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
 
 // log(1 + e) for e in [0, 1]: logf(1 + e), or its series e - e^2/2 where 1 + e would round e away (GCC does not
-// vectorize log1pf; both branches are computed and blended, which vectorizes).
+// vectorize log1pf). Both are computed and blended arithmetically (both are finite, so the product with the 0/1
+// mask is exact): a conditional would let GCC sink the logf call into a branch, and a loop with a call under a
+// branch does not vectorize.
 #pragma omp declare simd notinbranch
 inline float log1p_unit(float e) {
   float series = e * (1.0f - 0.5f * e);
   float direct = logf(1.0f + e);
-  return e < 1e-3f ? series : direct;
+  float small = e < 1e-3f ? 1.0f : 0.0f;
+  return small * series + (1.0f - small) * direct;
 }
 
-// log sigmoid(x) = min(x, 0) - log(1 + e^-|x|), the stable form of hvae4j::log_sigmoid.
+// log sigmoid(x) = min(x, 0) - log(1 + e^-|x|), the stable form of hvae4j::log_sigmoid (min as a select: fminf
+// is a library call where the loop does not vectorize; for x NaN both give 0).
 #pragma omp declare simd notinbranch
-inline float log_sigmoid(float x) { return fminf(x, 0.0f) - log1p_unit(expf(-fabsf(x))); }
+inline float log_sigmoid(float x) { return (x < 0.0f ? x : 0.0f) - log1p_unit(expf(-fabsf(x))); }
 
 }  // namespace simd
 }  // namespace hvae4j
