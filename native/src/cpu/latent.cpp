@@ -355,6 +355,159 @@ int bernoulli_backward(int64_t rows, int64_t cols, int estimator, T tau, const T
   return HVAE4J_OK;
 }
 
+// ---- float Bernoulli latent: chunked and vectorized, like the Gaussian one above --------------------------------
+
+template <int E>
+HVAE4J_INLINE void bernoulli_forward_f(int64_t rows, int64_t cols, float tau, const float* q_logits,
+                                       const float* p_logits, float p_logit, uint64_t seed, uint64_t offset, float* z,
+                                       float* kl, float* logq, float* logp) {
+  float u[kGaussChunk], lp[kGaussChunk], tk[kGaussChunk], tq[kGaussChunk], tp[kGaussChunk];
+  const int64_t total = rows * cols;
+  double sk = 0, sq = 0, sp = 0;
+  for (int64_t e0 = 0; e0 < total; e0 += kGaussChunk) {
+    const int n = (int)(total - e0 < kGaussChunk ? total - e0 : kGaussChunk);
+    uniforms_chunk(seed, offset, e0, n, u);
+    if (p_logits) {
+      memcpy(lp, p_logits + e0, sizeof(float) * n);
+    } else {
+      for (int j = 0; j < n; ++j) lp[j] = p_logit;
+    }
+    const float* lq = q_logits + e0;
+    float* zo = z + e0;
+#pragma omp simd
+    for (int j = 0; j < n; ++j) {
+      LatentForward<float> o = bernoulli_forward_element<float>(E, tau, lq[j], lp[j], u[j]);
+      zo[j] = o.z;
+      tk[j] = o.kl;
+      tq[j] = o.logq;
+      tp[j] = o.logp;
+    }
+    row_segments(cols, e0, n, [&](int64_t row, int from, int to, bool last) {
+      double a = 0, b = 0, c = 0;
+#pragma omp simd reduction(+ : a, b, c)
+      for (int j = from; j < to; ++j) {
+        a += tk[j];
+        b += tq[j];
+        c += tp[j];
+      }
+      sk += a;
+      sq += b;
+      sp += c;
+      if (last) {
+        store(kl, row, sk);
+        store(logq, row, sq);
+        store(logp, row, sp);
+        sk = sq = sp = 0;
+      }
+    });
+  }
+}
+
+template <int E>
+HVAE4J_INLINE void bernoulli_backward_f(int64_t rows, int64_t cols, float tau, const float* q_logits,
+                                        const float* p_logits, float p_logit, uint64_t seed, uint64_t offset,
+                                        const float* dz, const float* w_kl, const float* w_logq, const float* w_logp,
+                                        const float* signal, float* d_q_logits, float* d_p_logits) {
+  float u[kGaussChunk], lp[kGaussChunk], gz[kGaussChunk], wk[kGaussChunk], wq[kGaussChunk], wp[kGaussChunk],
+      sg[kGaussChunk], dp[kGaussChunk];
+  const int64_t total = rows * cols;
+  for (int64_t e0 = 0; e0 < total; e0 += kGaussChunk) {
+    const int n = (int)(total - e0 < kGaussChunk ? total - e0 : kGaussChunk);
+    uniforms_chunk(seed, offset, e0, n, u);
+    if (p_logits) {
+      memcpy(lp, p_logits + e0, sizeof(float) * n);
+    } else {
+      for (int j = 0; j < n; ++j) lp[j] = p_logit;
+    }
+    if (dz) {
+      memcpy(gz, dz + e0, sizeof(float) * n);
+    } else {
+      memset(gz, 0, sizeof(float) * n);
+    }
+    row_segments(cols, e0, n, [&](int64_t row, int from, int to, bool) {
+      const float a = at_or(w_kl, row, 0.0f), b = at_or(w_logq, row, 0.0f), c = at_or(w_logp, row, 0.0f),
+                  d = at_or(signal, row, 0.0f);
+      for (int j = from; j < to; ++j) {
+        wk[j] = a;
+        wq[j] = b;
+        wp[j] = c;
+        sg[j] = d;
+      }
+    });
+    const float* lq = q_logits + e0;
+    float* dq = d_q_logits + e0;
+#pragma omp simd
+    for (int j = 0; j < n; ++j) {
+      float a, b;
+      bernoulli_backward_element<float>(E, tau, lq[j], lp[j], u[j], gz[j], wk[j], wq[j], wp[j], sg[j], &a, &b);
+      dq[j] = a;
+      dp[j] = b;
+    }
+    if (p_logits) memcpy(d_p_logits + e0, dp, sizeof(float) * n);
+  }
+}
+
+#define HVAE4J_ESTIMATOR_CASES(CALL) \
+  case 0: CALL(0); break;            \
+  case 1: CALL(1); break;            \
+  case 2: CALL(2); break;            \
+  case 3: CALL(3); break;            \
+  case 4: CALL(4); break;
+
+HVAE4J_CPU_CLONES void bernoulli_forward_float(int64_t rows, int64_t cols, int estimator, float tau,
+                                               const float* q_logits, const float* p_logits, float p_logit,
+                                               uint64_t seed, uint64_t offset, float* z, float* kl, float* logq,
+                                               float* logp) {
+#define HVAE4J_CALL(E) \
+  bernoulli_forward_f<E>(rows, cols, tau, q_logits, p_logits, p_logit, seed, offset, z, kl, logq, logp)
+  switch (estimator) { HVAE4J_ESTIMATOR_CASES(HVAE4J_CALL) }
+#undef HVAE4J_CALL
+}
+
+HVAE4J_CPU_CLONES void bernoulli_backward_float(int64_t rows, int64_t cols, int estimator, float tau,
+                                                const float* q_logits, const float* p_logits, float p_logit,
+                                                uint64_t seed, uint64_t offset, const float* dz, const float* w_kl,
+                                                const float* w_logq, const float* w_logp, const float* signal,
+                                                float* d_q_logits, float* d_p_logits) {
+#define HVAE4J_CALL(E)                                                                                        \
+  bernoulli_backward_f<E>(rows, cols, tau, q_logits, p_logits, p_logit, seed, offset, dz, w_kl, w_logq, w_logp, \
+                          signal, d_q_logits, d_p_logits)
+  switch (estimator) { HVAE4J_ESTIMATOR_CASES(HVAE4J_CALL) }
+#undef HVAE4J_CALL
+}
+
+template <>
+int bernoulli_forward<float>(int64_t rows, int64_t cols, int estimator, float tau, const float* q_logits,
+                             const float* p_logits, float p_logit, uint64_t seed, uint64_t offset, float* z,
+                             float* kl, float* logq, float* logp) {
+  HVAE4J_REQUIRE(dims_ok(rows, cols) && estimator_ok(estimator, tau));
+  HVAE4J_REQUIRE(rows * cols == 0 || (q_logits && z));
+  if (cols == 0) {
+    for (int64_t r = 0; r < rows; ++r) {
+      store(kl, r, 0.0);
+      store(logq, r, 0.0);
+      store(logp, r, 0.0);
+    }
+    return HVAE4J_OK;
+  }
+  bernoulli_forward_float(rows, cols, estimator, tau, q_logits, p_logits, p_logit, seed, offset, z, kl, logq, logp);
+  return HVAE4J_OK;
+}
+
+template <>
+int bernoulli_backward<float>(int64_t rows, int64_t cols, int estimator, float tau, const float* q_logits,
+                              const float* p_logits, float p_logit, uint64_t seed, uint64_t offset, const float* dz,
+                              const float* w_kl, const float* w_logq, const float* w_logp, const float* signal,
+                              float* d_q_logits, float* d_p_logits) {
+  HVAE4J_REQUIRE(dims_ok(rows, cols) && estimator_ok(estimator, tau));
+  HVAE4J_REQUIRE(rows * cols == 0 || (q_logits && d_q_logits && (!p_logits || d_p_logits)));
+  HVAE4J_REQUIRE(estimator != BERNOULLI_REINFORCE || rows == 0 || signal);
+  if (rows * cols == 0) return HVAE4J_OK;
+  bernoulli_backward_float(rows, cols, estimator, tau, q_logits, p_logits, p_logit, seed, offset, dz, w_kl, w_logq,
+                           w_logp, signal, d_q_logits, d_p_logits);
+  return HVAE4J_OK;
+}
+
 bool target_rows_ok(int64_t rows, int64_t x_rows) {
   return x_rows > 0 ? rows % x_rows == 0 : rows == 0;
 }

@@ -15,6 +15,10 @@ float expf(float) noexcept;
 float logf(float) noexcept;
 #pragma omp declare simd notinbranch
 float cosf(float) noexcept;
+#pragma omp declare simd notinbranch
+float log1pf(float) noexcept;
+#pragma omp declare simd notinbranch
+double exp(double) noexcept;
 }
 
 // The hot float loops are compiled twice: for x86-64-v3 (AVX2 + FMA, where libmvec's 8-wide variants serve the

@@ -271,6 +271,87 @@ class NumericsTest {
         }
     }
 
+    /**
+     * The chunked, vectorized float Bernoulli latent against the scalar double reference for every estimator, with
+     * prior logits per element and as one constant: the same hard samples, and terms and gradients to float
+     * precision.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {0, 1, 2, 3, 4})
+    void floatBernoulliLatentMatchesTheDoubleReference(int estimator) {
+        int[][] shapes = {{37, 50}, {3, 1300}, {1000, 1}, {0, 5}, {4, 0}};
+        float tau = 0.5f;
+        for (int[] shape : shapes) {
+            for (boolean perElementPrior : new boolean[] {true, false}) {
+                int rows = shape[0], cols = shape[1], n = rows * cols;
+                java.util.SplittableRandom r = new java.util.SplittableRandom(77 + estimator);
+                double[][] in = new double[3][n];  // q logits, p logits, dz
+                for (int i = 0; i < n; i++) {
+                    in[0][i] = (float) (i % 11 == 0 ? r.nextDouble(-100, 100) : 3 * r.nextGaussian());
+                    in[1][i] = (float) (2 * r.nextGaussian());
+                    in[2][i] = (float) r.nextGaussian();
+                }
+                double[][] w = new double[4][rows];  // kl, log q, log p, signal
+                for (int j = 0; j < 4; j++) {
+                    for (int i = 0; i < rows; i++) {
+                        w[j][i] = (float) r.nextDouble(-1, 1);
+                    }
+                }
+                float pConst = -0.7f;
+                long seed = 11, offset = 3;
+                try (MemoryScope s = MemoryScope.open(); F64 m = new F64()) {
+                    Tensor[] t = new Tensor[3];
+                    long[] d = new long[3];
+                    for (int j = 0; j < 3; j++) {
+                        t[j] = cpu.fromArray(toFloat(in[j]), Math.max(n, 1));
+                        d[j] = m.of(n == 0 ? new double[1] : in[j]);
+                    }
+                    Tensor[] tw = new Tensor[4];
+                    long[] dw = new long[4];
+                    for (int j = 0; j < 4; j++) {
+                        tw[j] = cpu.fromArray(toFloat(w[j]), Math.max(rows, 1));
+                        dw[j] = m.of(rows == 0 ? new double[1] : w[j]);
+                    }
+                    long pf = perElementPrior ? t[1].address() : 0, pd = perElementPrior ? d[1] : 0;
+                    int one = Math.max(rows, 1);
+                    Tensor z = cpu.empty(Math.max(n, 1)), kl = cpu.empty(one), lq = cpu.empty(one), lp = cpu.empty(one);
+                    cpu.kernels().bernoulliForward(rows, cols, estimator, tau, t[0].address(), pf, pConst, seed,
+                            offset, z.address(), kl.address(), lq.address(), lp.address());
+                    long zd = m.zeros(Math.max(n, 1)), kld = m.zeros(one), lqd = m.zeros(one), lpd = m.zeros(one);
+                    F64.ok(org.hvae4j.bridge.CpuNative.hvae4j_cpu_bernoulli_forward_f64(rows, cols, estimator, tau,
+                            d[0], pd, pConst, seed, offset, zd, kld, lqd, lpd));
+                    String at = "estimator " + estimator + ", " + rows + "x" + cols
+                            + (perElementPrior ? "" : ", constant prior");
+                    double[] zRef = F64.read(zd, n);
+                    float[] zGot = z.toArray();
+                    for (int i = 0; i < n; i++) {
+                        if (estimator == 2) {
+                            assertEquals(zRef[i], zGot[i], 1e-5, at + ": relaxed z [" + i + "]");
+                        } else {
+                            assertEquals(zRef[i], zGot[i], 0.0, at + ": hard z [" + i + "]");
+                        }
+                    }
+                    close(F64.read(kld, rows), kl.toArray(), 2e-5, at + ": kl");
+                    close(F64.read(lqd, rows), lq.toArray(), 2e-5, at + ": log q");
+                    close(F64.read(lpd, rows), lp.toArray(), 2e-5, at + ": log p");
+
+                    Tensor gq = cpu.zeros(Math.max(n, 1)), gp = cpu.zeros(Math.max(n, 1));
+                    long gqd = m.zeros(Math.max(n, 1)), gpd = m.zeros(Math.max(n, 1));
+                    cpu.kernels().bernoulliBackward(rows, cols, estimator, tau, t[0].address(), pf, pConst, seed,
+                            offset, t[2].address(), tw[0].address(), tw[1].address(), tw[2].address(),
+                            tw[3].address(), gq.address(), perElementPrior ? gp.address() : 0);
+                    F64.ok(org.hvae4j.bridge.CpuNative.hvae4j_cpu_bernoulli_backward_f64(rows, cols, estimator, tau,
+                            d[0], pd, pConst, seed, offset, d[2], dw[0], dw[1], dw[2], dw[3], gqd,
+                            perElementPrior ? gpd : 0));
+                    close(F64.read(gqd, n), gq.toArray(), 2e-5, at + ": d q logits");
+                    if (perElementPrior) {
+                        close(F64.read(gpd, n), gp.toArray(), 2e-5, at + ": d p logits");
+                    }
+                }
+            }
+        }
+    }
+
     private static float[] toFloat(double[] a) {
         float[] f = new float[Math.max(a.length, 1)];
         for (int i = 0; i < a.length; i++) {
