@@ -3,6 +3,7 @@
  * which marks the double-precision reference path the tests use. */
 #pragma once
 #include <stdint.h>
+#include "adam_state.h"
 #include "status.h"
 
 #ifdef __cplusplus
@@ -127,6 +128,14 @@ int hvae4j_cpu_adam(int64_t n, float* param, const float* grad, float* m, float*
  * the Bernoulli likelihood draws when it binarizes x in place, so a model can feed the same binary x to its
  * encoder (and the likelihood's own binarization of a binary x is the identity). */
 int hvae4j_cpu_binarize(const float* x, int64_t n, uint64_t seed, uint64_t offset, float* y);
+
+/* ---- device-resident training steps: the CPU twins of hvae4j_cuda_u64_update, _adam_prepare and _adam_device
+ * (adam_state.h), so that the step a CUDA graph replays runs, and is tested, on the CPU too ---- */
+int hvae4j_cpu_u64_update(uint64_t* x, uint64_t value, int add);
+int hvae4j_cpu_adam_prepare(const float* norm_sq, const float* loss, float clip, float beta1, float beta2,
+    hvae4j_adam_state* state);
+int hvae4j_cpu_adam_device(int64_t n, float* param, const float* grad, float* m, float* v, float beta1, float beta2,
+    float eps, float weight_decay, const hvae4j_adam_state* state);
 
 #ifdef __cplusplus
 }

@@ -3,6 +3,7 @@
  * HVAE4J_OK or HVAE4J_CUDA_ERROR_BASE + cudaError_t of the launch; they never synchronize. */
 #pragma once
 #include <stdint.h>
+#include "adam_state.h"
 #include "status.h"
 
 #ifdef __cplusplus
@@ -26,37 +27,44 @@ int hvae4j_cuda_sum_cols(const float* x, int64_t rows, int64_t cols, float alpha
 int hvae4j_cuda_sum_squares(const float* x, int64_t n, int accumulate, float* out, void* stream);
 
 /* ---- fused latent operations (hvae4j/latent.h): rows are batch x samples, sample-major (row = s * batch + b).
- * Noise is Philox4x32-10 keyed by (seed, offset) and indexed by element; backward passes regenerate it.
+ * Noise is Philox4x32-10 keyed by (seed, offset) and indexed by element; backward passes regenerate it. Where
+ * offset_add (device memory) is not null, the offset used is offset + *offset_add, read when the kernel runs: a
+ * captured CUDA graph replays the same launch with new noise for every step.
  * Per-row outputs and weights (kl, logq, logp, w_*) have one value per row; any of them may be null. */
 
 /* Gaussian latent. flags: 1 standard-normal prior (p_mu, p_lv ignored), 2 residual posterior
  * (q_mu, q_lv are the residuals on the prior), 4 log q gradient through z only (backward). Writes z and the
  * per-row KL(q||p), log q(z), log p(z). */
 int hvae4j_cuda_gaussian_forward(int64_t rows, int64_t cols, int flags, const float* q_mu, const float* q_lv,
-    const float* p_mu, const float* p_lv, uint64_t seed, uint64_t offset, float* z, float* kl, float* logq, float* logp, void* stream);
+    const float* p_mu, const float* p_lv, uint64_t seed, uint64_t offset, const uint64_t* offset_add, float* z, float* kl,
+    float* logq, float* logp, void* stream);
 /* Gradients of sum(dz * z) + sum_r(w_kl[r] KL_r + w_logq[r] log q_r + w_logp[r] log p_r). dz may be null (zero);
  * d_p_mu and d_p_lv may be null for the standard prior. */
 int hvae4j_cuda_gaussian_backward(int64_t rows, int64_t cols, int flags, const float* q_mu, const float* q_lv,
-    const float* p_mu, const float* p_lv, uint64_t seed, uint64_t offset, const float* dz, const float* w_kl,
-    const float* w_logq, const float* w_logp, float* d_q_mu, float* d_q_lv, float* d_p_mu, float* d_p_lv, void* stream);
+    const float* p_mu, const float* p_lv, uint64_t seed, uint64_t offset, const uint64_t* offset_add, const float* dz,
+    const float* w_kl, const float* w_logq, const float* w_logp, float* d_q_mu, float* d_q_lv, float* d_p_mu, float* d_p_lv,
+    void* stream);
 
 /* Bernoulli latent on logits. estimator: 0 straight-through identity, 1 straight-through sigmoid derivative,
  * 2 Concrete (relaxed sample, temperature tau), 3 hard-sample straight-through Gumbel, 4 REINFORCE.
  * The prior is p_logits, or the constant logit p_logit when p_logits is null. */
 int hvae4j_cuda_bernoulli_forward(int64_t rows, int64_t cols, int estimator, float tau, const float* q_logits,
-    const float* p_logits, float p_logit, uint64_t seed, uint64_t offset, float* z, float* kl, float* logq, float* logp, void* stream);
+    const float* p_logits, float p_logit, uint64_t seed, uint64_t offset, const uint64_t* offset_add, float* z, float* kl,
+    float* logq, float* logp, void* stream);
 /* signal: per-row learning signal (reward minus baseline) for REINFORCE, else ignored (may be null). */
 int hvae4j_cuda_bernoulli_backward(int64_t rows, int64_t cols, int estimator, float tau, const float* q_logits,
-    const float* p_logits, float p_logit, uint64_t seed, uint64_t offset, const float* dz, const float* w_kl,
-    const float* w_logq, const float* w_logp, const float* signal, float* d_q_logits, float* d_p_logits, void* stream);
+    const float* p_logits, float p_logit, uint64_t seed, uint64_t offset, const uint64_t* offset_add, const float* dz,
+    const float* w_kl, const float* w_logq, const float* w_logp, const float* signal, float* d_q_logits, float* d_p_logits,
+    void* stream);
 
 /* Decoder likelihoods. x has x_rows rows (rows must be a multiple): output row r reads target row r % x_rows,
  * so k importance samples share one copy of the batch. binarize != 0 draws 0/1 targets with P(1) = x from the
  * (seed, offset) stream indexed by the target element. */
 int hvae4j_cuda_bernoulli_likelihood_forward(int64_t rows, int64_t cols, int64_t x_rows, const float* logits,
-    const float* x, int binarize, uint64_t seed, uint64_t offset, float* logp, void* stream);
+    const float* x, int binarize, uint64_t seed, uint64_t offset, const uint64_t* offset_add, float* logp, void* stream);
 int hvae4j_cuda_bernoulli_likelihood_backward(int64_t rows, int64_t cols, int64_t x_rows, const float* logits,
-    const float* x, int binarize, uint64_t seed, uint64_t offset, const float* w, float* d_logits, void* stream);
+    const float* x, int binarize, uint64_t seed, uint64_t offset, const uint64_t* offset_add, const float* w,
+    float* d_logits, void* stream);
 /* Gaussian likelihood with mean mu and log-variance lv ([rows, cols]), or the fixed log-variance lv_const when
  * lv is null (then d_lv may be null). */
 int hvae4j_cuda_gaussian_likelihood_forward(int64_t rows, int64_t cols, int64_t x_rows, const float* mu,
@@ -88,7 +96,22 @@ int hvae4j_cuda_adam(int64_t n, float* param, const float* grad, float* m, float
 /* y = a 0/1 draw with P(1) = x per element, from the (seed, offset) stream indexed by element: exactly the targets
  * the Bernoulli likelihood draws when it binarizes x in place, so a model can feed the same binary x to its
  * encoder (and the likelihood's own binarization of a binary x is the identity). */
-int hvae4j_cuda_binarize(const float* x, int64_t n, uint64_t seed, uint64_t offset, float* y, void* stream);
+int hvae4j_cuda_binarize(const float* x, int64_t n, uint64_t seed, uint64_t offset, const uint64_t* offset_add, float* y,
+    void* stream);
+
+/* ---- device-resident training steps (a step captured as a CUDA graph reads no host value; adam_state.h) ---- */
+
+/* *x = value, or *x += value when add != 0: one 64-bit word of device memory, in stream order. */
+int hvae4j_cuda_u64_update(uint64_t* x, uint64_t value, int add, void* stream);
+
+/* From the sum of squared gradients (norm_sq) and the loss (may be null): skip = !(finite norm and loss); unless
+ * skipped t += 1, c1, c2 and the clipping scale (clip may be +inf) for this step. One thread. */
+int hvae4j_cuda_adam_prepare(const float* norm_sq, const float* loss, float clip, float beta1, float beta2,
+    hvae4j_adam_state* state, void* stream);
+
+/* hvae4j_cuda_adam with lr, c1, c2 and the gradient scale read from state; does nothing when state->skip. */
+int hvae4j_cuda_adam_device(int64_t n, float* param, const float* grad, float* m, float* v, float beta1, float beta2,
+    float eps, float weight_decay, const hvae4j_adam_state* state, void* stream);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,7 @@
 #include "defs.h"
 #include "math.h"
 #include "random.h"
+#include "adam_state.h"
 
 namespace hvae4j {
 
@@ -187,6 +188,26 @@ HVAE4J_HD void precision_merge_backward_element(T mh, T lvh, T mp, T lvp, T dmq,
   *dmp = nw * dmq;
   *dlvh = w * dlvq - dw;
   *dlvp = nw * dlvq + dw;
+}
+
+// The per-step part of a device-resident Adam step: from the sum of squared gradients and the loss (null: not
+// checked), the skip decision, the step counter, the bias corrections and the clipping scale, computed as the host
+// computes them for an ordinary step (nn.Adam.step): norm = sqrt in double rounded to float, c = 1 - beta^t in
+// double rounded to float.
+HVAE4J_HD void adam_prepare(float norm_sq, const float* loss, float clip, float beta1, float beta2,
+                            hvae4j_adam_state* s) {
+  const float norm = (float)sqrt((double)norm_sq);
+  const bool ok = isfinite(norm) && (loss == nullptr || isfinite(*loss));
+  s->norm = norm;
+  s->skip = ok ? 0 : 1;
+  if (!ok) {
+    s->scale = 0.0f;
+    return;
+  }
+  s->t += 1;
+  s->c1 = (float)(1.0 - pow((double)beta1, (double)s->t));
+  s->c2 = (float)(1.0 - pow((double)beta2, (double)s->t));
+  s->scale = (isinf(clip) || norm <= clip) ? 1.0f : clip / norm;
 }
 
 // One Adam step (Kingma and Ba) with decoupled weight decay (AdamW, Loshchilov and Hutter) on one element.

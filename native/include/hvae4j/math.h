@@ -17,6 +17,7 @@ using ::tanh;
 using ::sqrt;
 using ::cos;
 using ::fabs;
+using ::pow;
 
 template <typename T> HVAE4J_HD T hmax(T a, T b) { return a > b ? a : b; }
 template <typename T> HVAE4J_HD T hmin(T a, T b) { return a < b ? a : b; }

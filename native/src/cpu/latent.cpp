@@ -773,6 +773,32 @@ HVAE4J_CPU_CLONES int hvae4j_cpu_adam(int64_t n, float* param, const float* grad
   return HVAE4J_OK;
 }
 
+int hvae4j_cpu_u64_update(uint64_t* x, uint64_t value, int add) {
+  HVAE4J_REQUIRE(x);
+  *x = add ? *x + value : value;
+  return HVAE4J_OK;
+}
+
+int hvae4j_cpu_adam_prepare(const float* norm_sq, const float* loss, float clip, float beta1, float beta2,
+                            hvae4j_adam_state* state) {
+  HVAE4J_REQUIRE(norm_sq && state && clip > 0);
+  adam_prepare(*norm_sq, loss, clip, beta1, beta2, state);
+  return HVAE4J_OK;
+}
+
+HVAE4J_CPU_CLONES int hvae4j_cpu_adam_device(int64_t n, float* param, const float* grad, float* m, float* v,
+                                             float beta1, float beta2, float eps, float weight_decay,
+                                             const hvae4j_adam_state* state) {
+  HVAE4J_REQUIRE(n >= 0 && state && (n == 0 || (param && grad && m && v)));
+  if (state->skip) return HVAE4J_OK;
+  HVAE4J_REQUIRE(state->c1 > 0 && state->c2 > 0);
+  const float s = state->scale, lr = state->lr, c1 = state->c1, c2 = state->c2;
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i)
+    adam_element<float>(param + i, grad[i] * s, m + i, v + i, lr, beta1, beta2, eps, weight_decay, c1, c2);
+  return HVAE4J_OK;
+}
+
 HVAE4J_CPU_CLONES int hvae4j_cpu_binarize(const float* x, int64_t n, uint64_t seed, uint64_t offset, float* y) {
   HVAE4J_REQUIRE(n >= 0 && (n == 0 || (x && y)));
   for (int64_t e0 = 0; e0 < n; e0 += kGaussChunk) {

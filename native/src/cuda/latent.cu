@@ -18,6 +18,12 @@ constexpr int kRowsPerBlock = 8;  // warps per block in the row kernels
 
 __device__ __forceinline__ float at_or(const float* p, int64_t i, float fallback) { return p ? p[i] : fallback; }
 
+// The Philox offset of a call: its own offset plus, when given, a value in device memory (a captured training step
+// reads the step's share of the offset there, so that each replay of the graph draws new noise).
+__device__ __forceinline__ uint64_t noise_offset(uint64_t offset, const uint64_t* offset_add) {
+  return offset_add ? offset + *offset_add : offset;
+}
+
 __device__ __forceinline__ void store_row(float* p, int64_t r, double v) {
   if (p) p[r] = (float)sat(v);
 }
@@ -63,11 +69,13 @@ struct GaussianElement {
   int flags;
   const float *q_mu, *q_lv, *p_mu, *p_lv;
   uint64_t seed, offset;
+  const uint64_t* offset_add;
 
   __device__ LatentForward<float> operator()(int64_t i) const {
     const bool standard = flags & GAUSSIAN_PRIOR_STANDARD;
+    const float eps = normal_at<float>(seed, noise_offset(offset, offset_add), (uint64_t)i);
     return gaussian_forward_element<float>(flags, q_mu[i], q_lv[i], standard ? 0.0f : p_mu[i],
-                                           standard ? 0.0f : p_lv[i], normal_at<float>(seed, offset, (uint64_t)i));
+                                           standard ? 0.0f : p_lv[i], eps);
   }
 };
 
@@ -77,20 +85,22 @@ struct BernoulliElement {
   const float *q_logits, *p_logits;
   float p_logit;
   uint64_t seed, offset;
+  const uint64_t* offset_add;
 
   __device__ LatentForward<float> operator()(int64_t i) const {
     return bernoulli_forward_element<float>(estimator, tau, q_logits[i], at_or(p_logits, i, p_logit),
-                                            uniform_at<float>(seed, offset, (uint64_t)i));
+                                            uniform_at<float>(seed, noise_offset(offset, offset_add), (uint64_t)i));
   }
 };
 
 __global__ void gaussian_backward_kernel(int64_t rows, int64_t cols, int flags, const float* __restrict__ q_mu,
                                          const float* __restrict__ q_lv, const float* __restrict__ p_mu,
-                                         const float* __restrict__ p_lv, uint64_t seed, uint64_t offset,
-                                         const float* __restrict__ dz, const float* __restrict__ w_kl,
+                                         const float* __restrict__ p_lv, uint64_t seed, uint64_t offset0,
+                                         const uint64_t* __restrict__ offset_add, const float* __restrict__ dz, const float* __restrict__ w_kl,
                                          const float* __restrict__ w_logq, const float* __restrict__ w_logp,
                                          float* d_q_mu, float* d_q_lv, float* d_p_mu, float* d_p_lv) {
   const bool standard = flags & GAUSSIAN_PRIOR_STANDARD;
+  const uint64_t offset = noise_offset(offset0, offset_add);
   HVAE4J_GRID_STRIDE(i, rows * cols) {
     int64_t r = i / cols;
     float eps = normal_at<float>(seed, offset, (uint64_t)i);
@@ -108,10 +118,12 @@ __global__ void gaussian_backward_kernel(int64_t rows, int64_t cols, int flags, 
 
 __global__ void bernoulli_backward_kernel(int64_t rows, int64_t cols, int estimator, float tau,
                                           const float* __restrict__ q_logits, const float* __restrict__ p_logits,
-                                          float p_logit, uint64_t seed, uint64_t offset,
-                                          const float* __restrict__ dz, const float* __restrict__ w_kl,
-                                          const float* __restrict__ w_logq, const float* __restrict__ w_logp,
-                                          const float* __restrict__ signal, float* d_q_logits, float* d_p_logits) {
+                                          float p_logit, uint64_t seed, uint64_t offset0,
+                                          const uint64_t* __restrict__ offset_add, const float* __restrict__ dz,
+                                          const float* __restrict__ w_kl, const float* __restrict__ w_logq,
+                                          const float* __restrict__ w_logp, const float* __restrict__ signal,
+                                          float* d_q_logits, float* d_p_logits) {
+  const uint64_t offset = noise_offset(offset0, offset_add);
   HVAE4J_GRID_STRIDE(i, rows * cols) {
     int64_t r = i / cols;
     float u = uniform_at<float>(seed, offset, (uint64_t)i);
@@ -126,8 +138,10 @@ __global__ void bernoulli_backward_kernel(int64_t rows, int64_t cols, int estima
 
 __global__ void bernoulli_likelihood_forward_kernel(int64_t rows, int64_t cols, int64_t x_rows,
                                                     const float* __restrict__ logits, const float* __restrict__ x,
-                                                    int binarize, uint64_t seed, uint64_t offset, float* logp) {
+                                                    int binarize, uint64_t seed, uint64_t offset0,
+                                                    const uint64_t* __restrict__ offset_add, float* logp) {
   const int lane = threadIdx.x & 31;
+  const uint64_t offset = noise_offset(offset0, offset_add);
   HVAE4J_ROW_LOOP(r, rows) {
     const int64_t xr = (r % x_rows) * cols;
     double s = 0;
@@ -142,8 +156,10 @@ __global__ void bernoulli_likelihood_forward_kernel(int64_t rows, int64_t cols, 
 
 __global__ void bernoulli_likelihood_backward_kernel(int64_t rows, int64_t cols, int64_t x_rows,
                                                      const float* __restrict__ logits, const float* __restrict__ x,
-                                                     int binarize, uint64_t seed, uint64_t offset,
+                                                     int binarize, uint64_t seed, uint64_t offset0,
+                                                     const uint64_t* __restrict__ offset_add,
                                                      const float* __restrict__ w, float* d_logits) {
+  const uint64_t offset = noise_offset(offset0, offset_add);
   HVAE4J_GRID_STRIDE(i, rows * cols) {
     int64_t r = i / cols, c = i - r * cols;
     int64_t xi = (r % x_rows) * cols + c;
@@ -227,13 +243,14 @@ bool target_rows_ok(int64_t rows, int64_t x_rows) { return x_rows > 0 ? rows % x
 extern "C" {
 
 int hvae4j_cuda_gaussian_forward(int64_t rows, int64_t cols, int flags, const float* q_mu, const float* q_lv,
-                                 const float* p_mu, const float* p_lv, uint64_t seed, uint64_t offset, float* z,
-                                 float* kl, float* logq, float* logp, void* stream) {
+                                 const float* p_mu, const float* p_lv, uint64_t seed, uint64_t offset,
+                                 const uint64_t* offset_add, float* z, float* kl, float* logq, float* logp,
+                                 void* stream) {
   HVAE4J_CUDA_REQUIRE(rows >= 0 && cols >= 0 && (flags & ~GAUSSIAN_FLAGS_ALL) == 0);
   const bool standard = flags & GAUSSIAN_PRIOR_STANDARD;
   HVAE4J_CUDA_REQUIRE(rows * cols == 0 || (q_mu && q_lv && z && (standard || (p_mu && p_lv))));
   if (rows == 0) return HVAE4J_OK;
-  GaussianElement element{flags, q_mu, q_lv, p_mu, p_lv, seed, offset};
+  GaussianElement element{flags, q_mu, q_lv, p_mu, p_lv, seed, offset, offset_add};
   latent_rows_kernel<<<row_grid(rows), 32 * kRowsPerBlock, 0, as_stream(stream)>>>(rows, cols, element, z, kl,
                                                                                    logq, logp);
   return status_of_launch();
@@ -241,26 +258,28 @@ int hvae4j_cuda_gaussian_forward(int64_t rows, int64_t cols, int flags, const fl
 
 int hvae4j_cuda_gaussian_backward(int64_t rows, int64_t cols, int flags, const float* q_mu, const float* q_lv,
                                   const float* p_mu, const float* p_lv, uint64_t seed, uint64_t offset,
-                                  const float* dz, const float* w_kl, const float* w_logq, const float* w_logp,
-                                  float* d_q_mu, float* d_q_lv, float* d_p_mu, float* d_p_lv, void* stream) {
+                                  const uint64_t* offset_add, const float* dz, const float* w_kl,
+                                  const float* w_logq, const float* w_logp, float* d_q_mu, float* d_q_lv,
+                                  float* d_p_mu, float* d_p_lv, void* stream) {
   HVAE4J_CUDA_REQUIRE(rows >= 0 && cols >= 0 && (flags & ~GAUSSIAN_FLAGS_ALL) == 0);
   const bool standard = flags & GAUSSIAN_PRIOR_STANDARD;
   HVAE4J_CUDA_REQUIRE(rows * cols == 0 ||
                       (q_mu && q_lv && d_q_mu && d_q_lv && (standard || (p_mu && p_lv && d_p_mu && d_p_lv))));
   if (rows * cols == 0) return HVAE4J_OK;
   gaussian_backward_kernel<<<grid_for(rows * cols), kThreads, 0, as_stream(stream)>>>(
-      rows, cols, flags, q_mu, q_lv, p_mu, p_lv, seed, offset, dz, w_kl, w_logq, w_logp, d_q_mu, d_q_lv, d_p_mu,
-      d_p_lv);
+      rows, cols, flags, q_mu, q_lv, p_mu, p_lv, seed, offset, offset_add, dz, w_kl, w_logq, w_logp, d_q_mu,
+      d_q_lv, d_p_mu, d_p_lv);
   return status_of_launch();
 }
 
 int hvae4j_cuda_bernoulli_forward(int64_t rows, int64_t cols, int estimator, float tau, const float* q_logits,
-                                  const float* p_logits, float p_logit, uint64_t seed, uint64_t offset, float* z,
-                                  float* kl, float* logq, float* logp, void* stream) {
+                                  const float* p_logits, float p_logit, uint64_t seed, uint64_t offset,
+                                  const uint64_t* offset_add, float* z, float* kl, float* logq, float* logp,
+                                  void* stream) {
   HVAE4J_CUDA_REQUIRE(rows >= 0 && cols >= 0 && estimator_ok(estimator, tau));
   HVAE4J_CUDA_REQUIRE(rows * cols == 0 || (q_logits && z));
   if (rows == 0) return HVAE4J_OK;
-  BernoulliElement element{estimator, tau, q_logits, p_logits, p_logit, seed, offset};
+  BernoulliElement element{estimator, tau, q_logits, p_logits, p_logit, seed, offset, offset_add};
   latent_rows_kernel<<<row_grid(rows), 32 * kRowsPerBlock, 0, as_stream(stream)>>>(rows, cols, element, z, kl,
                                                                                    logq, logp);
   return status_of_launch();
@@ -268,37 +287,39 @@ int hvae4j_cuda_bernoulli_forward(int64_t rows, int64_t cols, int estimator, flo
 
 int hvae4j_cuda_bernoulli_backward(int64_t rows, int64_t cols, int estimator, float tau, const float* q_logits,
                                    const float* p_logits, float p_logit, uint64_t seed, uint64_t offset,
-                                   const float* dz, const float* w_kl, const float* w_logq, const float* w_logp,
-                                   const float* signal, float* d_q_logits, float* d_p_logits, void* stream) {
+                                   const uint64_t* offset_add, const float* dz, const float* w_kl,
+                                   const float* w_logq, const float* w_logp, const float* signal, float* d_q_logits,
+                                   float* d_p_logits, void* stream) {
   HVAE4J_CUDA_REQUIRE(rows >= 0 && cols >= 0 && estimator_ok(estimator, tau));
   HVAE4J_CUDA_REQUIRE(rows * cols == 0 || (q_logits && d_q_logits && (!p_logits || d_p_logits)));
   HVAE4J_CUDA_REQUIRE(estimator != BERNOULLI_REINFORCE || rows == 0 || signal);
   if (rows * cols == 0) return HVAE4J_OK;
   bernoulli_backward_kernel<<<grid_for(rows * cols), kThreads, 0, as_stream(stream)>>>(
-      rows, cols, estimator, tau, q_logits, p_logits, p_logit, seed, offset, dz, w_kl, w_logq, w_logp, signal,
-      d_q_logits, d_p_logits);
+      rows, cols, estimator, tau, q_logits, p_logits, p_logit, seed, offset, offset_add, dz, w_kl, w_logq, w_logp,
+      signal, d_q_logits, d_p_logits);
   return status_of_launch();
 }
 
 int hvae4j_cuda_bernoulli_likelihood_forward(int64_t rows, int64_t cols, int64_t x_rows, const float* logits,
                                              const float* x, int binarize, uint64_t seed, uint64_t offset,
-                                             float* logp, void* stream) {
+                                             const uint64_t* offset_add, float* logp, void* stream) {
   HVAE4J_CUDA_REQUIRE(rows >= 0 && cols >= 0 && target_rows_ok(rows, x_rows));
   HVAE4J_CUDA_REQUIRE(rows * cols == 0 || (logits && x && logp));
   if (rows == 0) return HVAE4J_OK;
   bernoulli_likelihood_forward_kernel<<<row_grid(rows), 32 * kRowsPerBlock, 0, as_stream(stream)>>>(
-      rows, cols, x_rows, logits, x, binarize, seed, offset, logp);
+      rows, cols, x_rows, logits, x, binarize, seed, offset, offset_add, logp);
   return status_of_launch();
 }
 
 int hvae4j_cuda_bernoulli_likelihood_backward(int64_t rows, int64_t cols, int64_t x_rows, const float* logits,
                                               const float* x, int binarize, uint64_t seed, uint64_t offset,
-                                              const float* w, float* d_logits, void* stream) {
+                                              const uint64_t* offset_add, const float* w, float* d_logits,
+                                              void* stream) {
   HVAE4J_CUDA_REQUIRE(rows >= 0 && cols >= 0 && target_rows_ok(rows, x_rows));
   HVAE4J_CUDA_REQUIRE(rows * cols == 0 || (logits && x && d_logits));
   if (rows * cols == 0) return HVAE4J_OK;
   bernoulli_likelihood_backward_kernel<<<grid_for(rows * cols), kThreads, 0, as_stream(stream)>>>(
-      rows, cols, x_rows, logits, x, binarize, seed, offset, w, d_logits);
+      rows, cols, x_rows, logits, x, binarize, seed, offset, offset_add, w, d_logits);
   return status_of_launch();
 }
 
@@ -409,17 +430,64 @@ int hvae4j_cuda_adam(int64_t n, float* param, const float* grad, float* m, float
 
 namespace {
 
-__global__ void binarize_kernel(const float* __restrict__ x, int64_t n, uint64_t seed, uint64_t offset,
-                                float* __restrict__ y) {
+__global__ void u64_update_kernel(uint64_t* x, uint64_t value, int add) { *x = add ? *x + value : value; }
+
+__global__ void adam_prepare_kernel(const float* norm_sq, const float* loss, float clip, float beta1, float beta2,
+                                    hvae4j_adam_state* state) {
+  adam_prepare(*norm_sq, loss, clip, beta1, beta2, state);
+}
+
+__global__ void adam_device_kernel(int64_t n, float* param, const float* __restrict__ grad, float* m, float* v,
+                                   float beta1, float beta2, float eps, float weight_decay,
+                                   const hvae4j_adam_state* __restrict__ state) {
+  if (state->skip) return;
+  const float s = state->scale, lr = state->lr, c1 = state->c1, c2 = state->c2;
+  HVAE4J_GRID_STRIDE(i, n)
+  adam_element<float>(param + i, grad[i] * s, m + i, v + i, lr, beta1, beta2, eps, weight_decay, c1, c2);
+}
+
+}  // namespace
+
+extern "C" {
+
+int hvae4j_cuda_u64_update(uint64_t* x, uint64_t value, int add, void* stream) {
+  HVAE4J_CUDA_REQUIRE(x);
+  u64_update_kernel<<<1, 1, 0, as_stream(stream)>>>(x, value, add);
+  return status_of_launch();
+}
+
+int hvae4j_cuda_adam_prepare(const float* norm_sq, const float* loss, float clip, float beta1, float beta2,
+                             hvae4j_adam_state* state, void* stream) {
+  HVAE4J_CUDA_REQUIRE(norm_sq && state && clip > 0);
+  adam_prepare_kernel<<<1, 1, 0, as_stream(stream)>>>(norm_sq, loss, clip, beta1, beta2, state);
+  return status_of_launch();
+}
+
+int hvae4j_cuda_adam_device(int64_t n, float* param, const float* grad, float* m, float* v, float beta1, float beta2,
+                            float eps, float weight_decay, const hvae4j_adam_state* state, void* stream) {
+  HVAE4J_CUDA_REQUIRE(n >= 0 && state);
+  if (n == 0) return HVAE4J_OK;
+  adam_device_kernel<<<grid_for(n), kThreads, 0, as_stream(stream)>>>(n, param, grad, m, v, beta1, beta2, eps,
+                                                                      weight_decay, state);
+  return status_of_launch();
+}
+
+}  // extern "C"
+
+namespace {
+
+__global__ void binarize_kernel(const float* __restrict__ x, int64_t n, uint64_t seed, uint64_t offset0,
+                                const uint64_t* __restrict__ offset_add, float* __restrict__ y) {
+  const uint64_t offset = noise_offset(offset0, offset_add);
   HVAE4J_GRID_STRIDE(i, n) y[i] = likelihood_target<float>(x[i], true, seed, offset, (uint64_t)i);
 }
 
 }  // namespace
 
-extern "C" int hvae4j_cuda_binarize(const float* x, int64_t n, uint64_t seed, uint64_t offset, float* y,
-                                    void* stream) {
+extern "C" int hvae4j_cuda_binarize(const float* x, int64_t n, uint64_t seed, uint64_t offset,
+                                    const uint64_t* offset_add, float* y, void* stream) {
   HVAE4J_CUDA_REQUIRE(n >= 0);
   if (n == 0) return HVAE4J_OK;
-  binarize_kernel<<<grid_for(n), kThreads, 0, as_stream(stream)>>>(x, n, seed, offset, y);
+  binarize_kernel<<<grid_for(n), kThreads, 0, as_stream(stream)>>>(x, n, seed, offset, offset_add, y);
   return status_of_launch();
 }

@@ -105,4 +105,10 @@ public final class CpuNative {
     public static native int hvae4j_cpu_adam(long n, @Cast("float*") long param, @Cast("const float*") long grad, @Cast("float*") long m, @Cast("float*") long v, float lr, float beta1, float beta2, float eps, float weight_decay, float c1, float c2, @Cast("const float*") long grad_scale);
 
     public static native int hvae4j_cpu_binarize(@Cast("const float*") long x, long n, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("float*") long y);
+
+    public static native int hvae4j_cpu_u64_update(@Cast("uint64_t*") long x, @Cast("uint64_t") long value, int add);
+
+    public static native int hvae4j_cpu_adam_prepare(@Cast("const float*") long norm_sq, @Cast("const float*") long loss, float clip, float beta1, float beta2, @Cast("hvae4j_adam_state*") long state);
+
+    public static native int hvae4j_cpu_adam_device(long n, @Cast("float*") long param, @Cast("const float*") long grad, @Cast("float*") long m, @Cast("float*") long v, float beta1, float beta2, float eps, float weight_decay, @Cast("const hvae4j_adam_state*") long state);
 }

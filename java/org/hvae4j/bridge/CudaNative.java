@@ -52,17 +52,17 @@ public final class CudaNative {
 
     // ---- fused latent operations (generated from the C header by scripts/gen-bridge.py) ----
 
-    public static native int hvae4j_cuda_gaussian_forward(long rows, long cols, int flags, @Cast("const float*") long q_mu, @Cast("const float*") long q_lv, @Cast("const float*") long p_mu, @Cast("const float*") long p_lv, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("float*") long z, @Cast("float*") long kl, @Cast("float*") long logq, @Cast("float*") long logp, @Cast("void*") long stream);
+    public static native int hvae4j_cuda_gaussian_forward(long rows, long cols, int flags, @Cast("const float*") long q_mu, @Cast("const float*") long q_lv, @Cast("const float*") long p_mu, @Cast("const float*") long p_lv, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("const uint64_t*") long offset_add, @Cast("float*") long z, @Cast("float*") long kl, @Cast("float*") long logq, @Cast("float*") long logp, @Cast("void*") long stream);
 
-    public static native int hvae4j_cuda_gaussian_backward(long rows, long cols, int flags, @Cast("const float*") long q_mu, @Cast("const float*") long q_lv, @Cast("const float*") long p_mu, @Cast("const float*") long p_lv, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("const float*") long dz, @Cast("const float*") long w_kl, @Cast("const float*") long w_logq, @Cast("const float*") long w_logp, @Cast("float*") long d_q_mu, @Cast("float*") long d_q_lv, @Cast("float*") long d_p_mu, @Cast("float*") long d_p_lv, @Cast("void*") long stream);
+    public static native int hvae4j_cuda_gaussian_backward(long rows, long cols, int flags, @Cast("const float*") long q_mu, @Cast("const float*") long q_lv, @Cast("const float*") long p_mu, @Cast("const float*") long p_lv, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("const uint64_t*") long offset_add, @Cast("const float*") long dz, @Cast("const float*") long w_kl, @Cast("const float*") long w_logq, @Cast("const float*") long w_logp, @Cast("float*") long d_q_mu, @Cast("float*") long d_q_lv, @Cast("float*") long d_p_mu, @Cast("float*") long d_p_lv, @Cast("void*") long stream);
 
-    public static native int hvae4j_cuda_bernoulli_forward(long rows, long cols, int estimator, float tau, @Cast("const float*") long q_logits, @Cast("const float*") long p_logits, float p_logit, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("float*") long z, @Cast("float*") long kl, @Cast("float*") long logq, @Cast("float*") long logp, @Cast("void*") long stream);
+    public static native int hvae4j_cuda_bernoulli_forward(long rows, long cols, int estimator, float tau, @Cast("const float*") long q_logits, @Cast("const float*") long p_logits, float p_logit, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("const uint64_t*") long offset_add, @Cast("float*") long z, @Cast("float*") long kl, @Cast("float*") long logq, @Cast("float*") long logp, @Cast("void*") long stream);
 
-    public static native int hvae4j_cuda_bernoulli_backward(long rows, long cols, int estimator, float tau, @Cast("const float*") long q_logits, @Cast("const float*") long p_logits, float p_logit, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("const float*") long dz, @Cast("const float*") long w_kl, @Cast("const float*") long w_logq, @Cast("const float*") long w_logp, @Cast("const float*") long signal, @Cast("float*") long d_q_logits, @Cast("float*") long d_p_logits, @Cast("void*") long stream);
+    public static native int hvae4j_cuda_bernoulli_backward(long rows, long cols, int estimator, float tau, @Cast("const float*") long q_logits, @Cast("const float*") long p_logits, float p_logit, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("const uint64_t*") long offset_add, @Cast("const float*") long dz, @Cast("const float*") long w_kl, @Cast("const float*") long w_logq, @Cast("const float*") long w_logp, @Cast("const float*") long signal, @Cast("float*") long d_q_logits, @Cast("float*") long d_p_logits, @Cast("void*") long stream);
 
-    public static native int hvae4j_cuda_bernoulli_likelihood_forward(long rows, long cols, long x_rows, @Cast("const float*") long logits, @Cast("const float*") long x, int binarize, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("float*") long logp, @Cast("void*") long stream);
+    public static native int hvae4j_cuda_bernoulli_likelihood_forward(long rows, long cols, long x_rows, @Cast("const float*") long logits, @Cast("const float*") long x, int binarize, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("const uint64_t*") long offset_add, @Cast("float*") long logp, @Cast("void*") long stream);
 
-    public static native int hvae4j_cuda_bernoulli_likelihood_backward(long rows, long cols, long x_rows, @Cast("const float*") long logits, @Cast("const float*") long x, int binarize, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("const float*") long w, @Cast("float*") long d_logits, @Cast("void*") long stream);
+    public static native int hvae4j_cuda_bernoulli_likelihood_backward(long rows, long cols, long x_rows, @Cast("const float*") long logits, @Cast("const float*") long x, int binarize, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("const uint64_t*") long offset_add, @Cast("const float*") long w, @Cast("float*") long d_logits, @Cast("void*") long stream);
 
     public static native int hvae4j_cuda_gaussian_likelihood_forward(long rows, long cols, long x_rows, @Cast("const float*") long mu, @Cast("const float*") long lv, float lv_const, @Cast("const float*") long x, @Cast("float*") long logp, @Cast("void*") long stream);
 
@@ -80,5 +80,11 @@ public final class CudaNative {
 
     public static native int hvae4j_cuda_adam(long n, @Cast("float*") long param, @Cast("const float*") long grad, @Cast("float*") long m, @Cast("float*") long v, float lr, float beta1, float beta2, float eps, float weight_decay, float c1, float c2, @Cast("const float*") long grad_scale, @Cast("void*") long stream);
 
-    public static native int hvae4j_cuda_binarize(@Cast("const float*") long x, long n, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("float*") long y, @Cast("void*") long stream);
+    public static native int hvae4j_cuda_binarize(@Cast("const float*") long x, long n, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("const uint64_t*") long offset_add, @Cast("float*") long y, @Cast("void*") long stream);
+
+    public static native int hvae4j_cuda_u64_update(@Cast("uint64_t*") long x, @Cast("uint64_t") long value, int add, @Cast("void*") long stream);
+
+    public static native int hvae4j_cuda_adam_prepare(@Cast("const float*") long norm_sq, @Cast("const float*") long loss, float clip, float beta1, float beta2, @Cast("hvae4j_adam_state*") long state, @Cast("void*") long stream);
+
+    public static native int hvae4j_cuda_adam_device(long n, @Cast("float*") long param, @Cast("const float*") long grad, @Cast("float*") long m, @Cast("float*") long v, float beta1, float beta2, float eps, float weight_decay, @Cast("const hvae4j_adam_state*") long state, @Cast("void*") long stream);
 }

@@ -81,6 +81,15 @@ final class TrainCommand extends CliCommand {
             name = model.name(spec);
         }
         trainer.withWorkers(training.workers(backend));
+        if (training.graph) {
+            try {
+                trainer.withCapturedSteps(true);
+            } catch (IllegalArgumentException e) {
+                trainer.close();
+                trainer.model().close();
+                throw new ConfigException("--graph: " + e.getMessage());
+            }
+        }
         if (out == null) {
             out = timestampedRunDirectory(name);
         }

@@ -53,8 +53,19 @@ final class TrainingOptions {
                     + "cores, 1 on a GPU)")
     Integer workers;
 
-    /** Training workers for {@code backend}: the flag, or 2 on a multi-core CPU and 1 on a GPU. */
+    @Option(names = "--graph",
+            description = "capture each training step once as a CUDA graph and replay it (GPU; one worker; not with "
+                    + "free bits or REINFORCE layers). On the CPU the same step runs uncaptured.")
+    boolean graph;
+
+    /** Training workers for {@code backend}: the flag, or 2 on a multi-core CPU and 1 on a GPU (1 with --graph). */
     int workers(org.hvae4j.tensor.Backend backend) {
+        if (graph && workers != null && workers != 1) {
+            throw new ConfigException("--graph runs each step on one worker; drop --workers " + workers);
+        }
+        if (graph) {
+            return 1;
+        }
         if (workers != null) {
             if (workers != 1 && workers != 2) {
                 throw new ConfigException("--workers must be 1 or 2, got " + workers);

@@ -29,6 +29,8 @@ import org.hvae4j.tensor.Tensor;
  *     --batch 100 --seconds 10 [--warmup 2] [--device cpu|cuda|cuda:N] [--seed 0]
  * </pre>
  * Objectives: {@code elbo}, {@code iwaeK} or {@code iwae:K} (reported as {@code iwaeK}, the PyTorch spelling).
+ * {@code --graph}: captured steps ({@link Trainer#withCapturedSteps}); the JSON's {@code graph} says whether the step
+ * really ran as a CUDA graph.
  */
 public final class TrainBench {
     private TrainBench() {}
@@ -42,11 +44,16 @@ public final class TrainBench {
         String device = "cpu";
         long seed = 0;
         int workers = 1;
+        boolean graph = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
+            if (a.equals("--graph")) {
+                graph = true;
+                continue;
+            }
             if (a.equals("-h") || a.equals("--help")) {
                 System.out.println("usage: TrainBench --model g1|g2|b2 --objective elbo|iwaeK --batch N "
-                        + "--seconds S [--warmup S] [--device cpu|cuda|cuda:N] [--seed N] [--workers 1|2]");
+                        + "--seconds S [--warmup S] [--device cpu|cuda|cuda:N] [--seed N] [--workers 1|2] [--graph]");
                 return;
             }
             if (i + 1 >= args.length) {
@@ -86,7 +93,8 @@ public final class TrainBench {
         for (int i = 0; i < grey.length; i++) {
             grey[i] = (float) rng.nextDouble();
         }
-        try (Hvae hvae = new Hvae(BurdaModels.byName(model), backend, seed); Trainer trainer = new Trainer(hvae, cfg).withWorkers(workers);
+        try (Hvae hvae = new Hvae(BurdaModels.byName(model), backend, seed); Trainer trainer = new Trainer(hvae, cfg).withWorkers(workers)
+                .withCapturedSteps(graph);
              Tensor pool = backend.fromArray(grey, poolRows, cols)) {
             List<Tensor> batches = new ArrayList<>(nBatches);
             for (int b = 0; b < nBatches; b++) {
@@ -126,9 +134,11 @@ public final class TrainBench {
             }
             System.out.println(String.format(Locale.ROOT,
                     "{\"peer\":\"hvae4j\",\"model\":\"%s\",\"objective\":\"%s\",\"batch\":%d,"
-                            + "\"device\":\"%s\",\"workers\":%d,\"blas_threads\":%d,\"backend\":\"%s\",\"java\":\"%s\","
-                            + "\"examples_per_s\":%.1f,\"steps\":%d,\"elapsed_s\":%.3f,\"skipped_steps\":%d}",
-                    model, objectiveLabel, batch, device, workers, Integer.getInteger("hvae4j.blas.threads", 1),
+                            + "\"device\":\"%s\",\"workers\":%d,\"graph\":%s,\"blas_threads\":%d,\"backend\":\"%s\","
+                            + "\"java\":\"%s\",\"examples_per_s\":%.1f,\"steps\":%d,\"elapsed_s\":%.3f,"
+                            + "\"skipped_steps\":%d}",
+                    model, objectiveLabel, batch, device, workers, trainer.capturedGraph(),
+                    Integer.getInteger("hvae4j.blas.threads", 1),
                     json(backend.describe()), json(System.getProperty("java.version")), steps * batch / elapsed,
                     steps, elapsed, trainer.skippedSteps()));
         }

@@ -83,7 +83,7 @@ public final class BernoulliLatent {
             throw new IllegalArgumentException(op + ": prior logit must be finite, got " + pLogit);
         }
         be.kernels().bernoulliForward(rows, size, estimator.code(), estimator.temperature(), qLogits.address(),
-                addr(pLogits), pLogit, noise.seed(), noise.offset(), out.z().address(), addr(out.kl()),
+                addr(pLogits), pLogit, noise.seed(), noise.offset(), noise.offsetSource(), out.z().address(), addr(out.kl()),
                 addr(out.logq()), addr(out.logp()));
     }
 
@@ -111,7 +111,7 @@ public final class BernoulliLatent {
             matrix(be, dpLogits, rows, size, op, "dpLogits");
         }
         be.kernels().bernoulliBackward(rows, size, estimator.code(), estimator.temperature(), qLogits.address(),
-                addr(pLogits), pLogit, noise.seed(), noise.offset(), addr(dz), addr(w.kl()), addr(w.logq()),
+                addr(pLogits), pLogit, noise.seed(), noise.offset(), noise.offsetSource(), addr(dz), addr(w.kl()), addr(w.logq()),
                 addr(w.logp()), addr(signal), dqLogits.address(), pLogits == null ? 0 : dpLogits.address());
     }
 }

@@ -29,7 +29,7 @@ public record BernoulliLikelihood(boolean binarized) implements Likelihood {
         targets(be, logits, "logits", x, "BernoulliLikelihood.logProb");
         perRow(be, logp, logits.rows(), "BernoulliLikelihood.logProb", "logp");
         be.kernels().bernoulliLikelihoodForward(logits.rows(), logits.cols(), x.rows(), logits.address(), x.address(),
-                binarized, noise.seed(), noise.offset(), logp.address());
+                binarized, noise.seed(), noise.offset(), noise.offsetSource(), logp.address());
     }
 
     @Override
@@ -41,7 +41,7 @@ public record BernoulliLikelihood(boolean binarized) implements Likelihood {
         perRow(be, w, logits.rows(), op, "w");
         matrix(be, dParams.get(0), logits.rows(), logits.cols(), op, "dLogits");
         be.kernels().bernoulliLikelihoodBackward(logits.rows(), logits.cols(), x.rows(), logits.address(),
-                x.address(), binarized, noise.seed(), noise.offset(), w.address(), dParams.get(0).address());
+                x.address(), binarized, noise.seed(), noise.offset(), noise.offsetSource(), w.address(), dParams.get(0).address());
     }
 
     /**
@@ -52,7 +52,7 @@ public record BernoulliLikelihood(boolean binarized) implements Likelihood {
         Backend be = x.backend();
         open(be, x, "BernoulliLikelihood.binarize", "x");
         Tensor y = be.empty(x.shape().dims());
-        be.kernels().binarize(x.address(), x.numel(), noise.seed(), noise.offset(), y.address());
+        be.kernels().binarize(x.address(), x.numel(), noise.seed(), noise.offset(), noise.offsetSource(), y.address());
         return y;
     }
 

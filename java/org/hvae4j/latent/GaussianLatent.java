@@ -90,7 +90,7 @@ public final class GaussianLatent {
         optionalPerRow(be, out.logq(), rows, "GaussianLatent.rsample", "logq");
         optionalPerRow(be, out.logp(), rows, "GaussianLatent.rsample", "logp");
         be.kernels().gaussianForward(rows, size, flags(pMu, false), qMu.address(), qLogVar.address(), addr(pMu),
-                addr(pLogVar), noise.seed(), noise.offset(), out.z().address(), addr(out.kl()), addr(out.logq()),
+                addr(pLogVar), noise.seed(), noise.offset(), noise.offsetSource(), out.z().address(), addr(out.kl()), addr(out.logq()),
                 addr(out.logp()));
     }
 
@@ -125,7 +125,7 @@ public final class GaussianLatent {
             matrix(be, dpLogVar, rows, size, op, "dpLogVar");
         }
         be.kernels().gaussianBackward(rows, size, flags(pMu, logqPathOnly), qMu.address(), qLogVar.address(),
-                addr(pMu), addr(pLogVar), noise.seed(), noise.offset(), addr(dz), addr(w.kl()), addr(w.logq()),
+                addr(pMu), addr(pLogVar), noise.seed(), noise.offset(), noise.offsetSource(), addr(dz), addr(w.kl()), addr(w.logq()),
                 addr(w.logp()), dqMu.address(), dqLogVar.address(), pMu == null ? 0 : dpMu.address(),
                 pMu == null ? 0 : dpLogVar.address());
     }

@@ -160,14 +160,21 @@ public final class Hvae implements AutoCloseable {
 
     // ---- forward ---------------------------------------------------------------------------------------------
 
-    /** Per-step noise streams: one per latent layer and one for the likelihood's binarization. */
-    record Streams(long seed, long step) {
+    /**
+     * Per-step noise streams: one per latent layer and one for the likelihood's binarization. With an
+     * {@code offsetSource} (a captured step), the step's share of the offsets is read from device memory there.
+     */
+    record Streams(long seed, long step, long offsetSource) {
+        Streams(long seed, long step) {
+            this(seed, step, 0);
+        }
+
         Noise latent(int l) {
-            return Noise.of(seed, step, l);
+            return Noise.of(seed, step, l).withOffsetSource(offsetSource);
         }
 
         Noise likelihood() {
-            return Noise.of(seed, step, 0xFFFF);
+            return Noise.of(seed, step, 0xFFFF).withOffsetSource(offsetSource);
         }
     }
 

@@ -44,18 +44,7 @@ final class Objectives {
                 loss += beta * (obj.freeBits() > 0 ? Math.max(kl[l], obj.freeBits()) : kl[l]);
             }
             if (train) {
-                int b = ps.batch;
-                Hvae.Weights w = new Hvae.Weights(depth);
-                w.lik = be.full(-1f / b, ps.rows);
-                for (int l = 0; l < depth; l++) {
-                    float s = (float) (betaL[l] / b);
-                    if (ps.analyticKl[l]) {
-                        w.kl[l] = be.full(s, ps.rows);
-                    } else {
-                        w.logq[l] = be.full(s, ps.rows);
-                        w.logp[l] = be.full(-s, ps.rows);
-                    }
-                }
+                Hvae.Weights w = elboWeights(m, ps, betaL);
                 reinforceSignals(m, ps, w, terms, betaL, baseline);
                 m.backward(ps, w, EnumSet.allOf(Param.Role.class));
             }
@@ -82,6 +71,79 @@ final class Objectives {
             }
         }
         return new StepResult(value, recon, kl, -value, Double.NaN, false);
+    }
+
+    /** Weights of −ELBO/B with per-layer KL factors betaL: −1/B on log p(x|z), βₗ/B on each KL term. */
+    private static Hvae.Weights elboWeights(Hvae m, Hvae.Pass ps, double[] betaL) {
+        Backend be = m.be;
+        int b = ps.batch;
+        Hvae.Weights w = new Hvae.Weights(m.depth);
+        w.lik = be.full(-1f / b, ps.rows);
+        for (int l = 0; l < m.depth; l++) {
+            float s = (float) (betaL[l] / b);
+            if (ps.analyticKl[l]) {
+                w.kl[l] = be.full(s, ps.rows);
+            } else {
+                w.logq[l] = be.full(s, ps.rows);
+                w.logp[l] = be.full(-s, ps.rows);
+            }
+        }
+        return w;
+    }
+
+    /** Slots of the statistics a device-resident step leaves in device memory (then one KL per layer). */
+    static final int STAT_OBJECTIVE = 0;
+    static final int STAT_RECONSTRUCTION = 1;
+    static final int STAT_LOSS = 2;
+    static final int STAT_KL = 3;
+
+    /**
+     * {@link #run} for training, reading nothing on the host, so that a captured CUDA graph can replay it: the
+     * objective, reconstruction term, loss and per-layer KL means go to the floats at {@code stats} (see the STAT_
+     * slots), in float arithmetic. The caller guarantees β = 1, no free bits and no REINFORCE layer (those decide
+     * on the host).
+     */
+    static void runOnDevice(Hvae m, Hvae.Pass ps, Objective obj, long stats) {
+        Backend be = m.be;
+        var k = be.kernels();
+        int depth = m.depth;
+        long obj0 = stats + 4L * STAT_OBJECTIVE, loss = stats + 4L * STAT_LOSS;
+        meanInto(ps.logpx, stats + 4L * STAT_RECONSTRUCTION);
+        if (obj.kind() == Objective.Kind.ELBO) {
+            k.axpby(1f, stats + 4L * STAT_RECONSTRUCTION, 0f, obj0, 1);
+            double[] betaL = new double[depth];
+            for (int l = 0; l < depth; l++) {
+                long kl = stats + 4L * (STAT_KL + l);
+                meanInto(ps.klTerm(l), kl);
+                k.axpby(-1f, kl, 1f, obj0, 1);
+                betaL[l] = 1;
+            }
+            k.axpby(-1f, obj0, 0f, loss, 1);
+            m.backward(ps, elboWeights(m, ps, betaL), EnumSet.allOf(Param.Role.class));
+            return;
+        }
+        Tensor logw = ps.logWeights();
+        Tensor bound = be.empty(ps.batch), wnorm = be.empty(ps.rows), wsq = be.empty(ps.rows);
+        ImportanceWeights.compute(logw, ps.k, bound, wnorm, wsq);
+        for (int l = 0; l < depth; l++) {
+            Tensor d = be.empty(ps.rows);
+            be.axpby(1f, ps.z[l].logq(), 0f, d);
+            be.axpby(-1f, ps.z[l].logp(), 1f, d);
+            meanInto(d, stats + 4L * (STAT_KL + l));
+        }
+        meanInto(bound, obj0);
+        k.axpby(-1f, obj0, 0f, loss, 1);
+        if (obj.kind() == Objective.Kind.IWAE) {
+            m.backward(ps, iwaeWeights(m, ps, wnorm, false), EnumSet.allOf(Param.Role.class));
+        } else {
+            m.backward(ps, iwaeWeights(m, ps, wnorm, false), EnumSet.of(Param.Role.GENERATIVE));
+            m.backward(ps, iwaeWeights(m, ps, wsq, true), EnumSet.of(Param.Role.INFERENCE));
+        }
+    }
+
+    /** The mean of every element of t, into the float at {@code address} (device memory; no host read). */
+    private static void meanInto(Tensor t, long address) {
+        t.backend().kernels().sumCols(t.address(), 1, t.numel(), 1f / t.numel(), 0f, address);
     }
 
     /** Weights for Σ_b −bound_b / B: each row's log w gets −w̃/B (or −w̃²/B for DReG's encoder pass). */

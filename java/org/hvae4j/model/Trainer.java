@@ -34,6 +34,8 @@ public final class Trainer implements AutoCloseable {
     private final double[] baseline2 = {Double.NaN};
     // REINFORCE keeps a running baseline per worker, which checkpoints do not hold: such models train on one.
     private final boolean reinforce;
+    private boolean captureSteps;
+    private CapturedStep captured;
 
     public Trainer(Hvae model, TrainConfig cfg) {
         cfg.objective().validateFor(model.spec());
@@ -57,12 +59,45 @@ public final class Trainer implements AutoCloseable {
         if (n != 1 && n != 2) {
             throw new IllegalArgumentException("workers must be 1 or 2, got " + n);
         }
+        if (n != 1 && captureSteps) {
+            throw new IllegalArgumentException("captured training steps run on one worker");
+        }
         this.workers = n;
         return this;
     }
 
     public int workers() {
         return workers;
+    }
+
+    /**
+     * Runs training steps as one recorded step launched again and again (see {@link org.hvae4j.tensor.StepGraph}):
+     * on a CUDA backend the whole step — forward, backward, Adam — is captured once as a CUDA graph and replayed,
+     * with no host synchronization inside the step and no per-kernel launch cost; on the CPU the same
+     * host-read-free step runs as it is. It computes what the ordinary step computes, with the same noise. Steps the
+     * graph cannot serve run the ordinary way: during KL warm-up (β &lt; 1) and for a batch of another size. Fails
+     * for configurations that decide something on the host inside a step (free bits, REINFORCE layers) and with two
+     * workers.
+     */
+    public Trainer withCapturedSteps(boolean on) {
+        if (on) {
+            String why = CapturedStep.unsupported(model, cfg, workers);
+            if (why != null) {
+                throw new IllegalArgumentException("training steps cannot be captured: " + why);
+            }
+        }
+        this.captureSteps = on;
+        return this;
+    }
+
+    /** Whether steps are captured (see {@link #withCapturedSteps}). */
+    public boolean capturedSteps() {
+        return captureSteps;
+    }
+
+    /** Whether a captured step exists and is a CUDA graph (false on the CPU, and before the first such step). */
+    public boolean capturedGraph() {
+        return captured != null && captured.isGraph();
     }
 
     public Trainer addListener(TrainingListener l) {
@@ -93,6 +128,20 @@ public final class Trainer implements AutoCloseable {
 
     /** One training step on a batch already on the model's backend (c may be null). */
     public StepResult step(Tensor x, Tensor c, double lr) {
+        if (captureSteps) {
+            if (captured == null && cfg.beta(step) == 1.0) {
+                captured = new CapturedStep(model, adam, cfg, x.rows());
+            }
+            if (captured != null && captured.supports(x.rows(), step)) {
+                StepResult r = captured.run(x, c, step, lr);
+                step++;
+                if (r.skipped()) {
+                    return skip(r, r.gradNorm());
+                }
+                badInRow = 0;
+                return r;
+            }
+        }
         StepResult r = workers == 2 && !reinforce && x.rows() >= 2 && x.rows() % 2 == 0 ? parallelPass(x, c) : pass(model, x, c,
                 new Hvae.Streams(cfg.seed(), step), baseline);
         step++;
@@ -295,6 +344,9 @@ public final class Trainer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (captured != null) {
+            captured.close();
+        }
         if (pool != null) {
             pool.shutdownNow();
         }

@@ -82,6 +82,28 @@ public final class Adam implements AutoCloseable {
         return norm;
     }
 
+    /**
+     * The update of a device-resident training step (one captured as a CUDA graph): the gradient norm, the skip
+     * decision (a non-finite norm, or a non-finite loss at {@code lossAddress} when not 0), the step counter, the
+     * bias corrections and the clipping scale are computed on the device into {@code state} (hvae4j_adam_state,
+     * eight floats, whose learning rate the caller has written), and every parameter is updated from there; nothing
+     * is read on the host. The same arithmetic as {@link #step}; read {@code state} afterwards for the norm, the
+     * decision and the new counter ({@link #setSteps}).
+     */
+    public void stepOnDevice(long lossAddress, Tensor state) {
+        Backend be = scale.backend();
+        if (state.numel() < 8 || state.backend() != be) {
+            throw new IllegalArgumentException("Adam.stepOnDevice: state must be 8 floats on " + be + ", got "
+                    + state.shape() + " on " + state.backend());
+        }
+        be.sumSquares(params.stream().map(Param::grad).toList(), normSq);
+        be.kernels().adamPrepare(normSq.address(), lossAddress, clipNorm, beta1, beta2, state.address());
+        for (Param p : params) {
+            be.kernels().adamDevice(p.value().numel(), p.value().address(), p.grad().address(), p.m().address(),
+                    p.v().address(), beta1, beta2, eps, weightDecay, state.address());
+        }
+    }
+
     @Override
     public void close() {
         scale.close();

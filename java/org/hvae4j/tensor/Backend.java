@@ -142,6 +142,15 @@ public abstract class Backend {
         kernels().synchronize();
     }
 
+    /** See {@link StepGraph#capture}: the CPU records nothing and runs the work at each launch. */
+    StepGraph capture(Runnable work) {
+        return new StepGraph.Eager(work);
+    }
+
+    CachingAllocator allocator() {
+        return allocator;
+    }
+
     @Override
     public String toString() {
         return device().toString();

@@ -37,8 +37,66 @@ public final class CachingAllocator {
         return (b + grain - 1) / grain * grain;
     }
 
+    /**
+     * The memory of one captured CUDA graph: blocks allocated while its capture was under way belong to it, are
+     * reused only by that capture (in its stream order), and go back to the raw allocator when the graph is closed,
+     * so that no later allocation can be handed an address the graph still writes at each replay.
+     */
+    public static final class Pool {
+        private final Map<Long, ArrayDeque<Long>> bins = new HashMap<>();
+        private final Map<Long, Long> sizes = new HashMap<>();
+
+        /** Blocks this pool owns. */
+        public synchronized int blocks() {
+            return sizes.size();
+        }
+    }
+
+    private Pool capturing;
+    private final Map<Long, Pool> poolOf = new HashMap<>();
+
+    /** From now until {@link #endPool}, every allocation is served by (and owned by) a new pool. */
+    public synchronized Pool beginPool() {
+        if (capturing != null) {
+            throw new IllegalStateException("a capture is already under way on this backend");
+        }
+        capturing = new Pool();
+        return capturing;
+    }
+
+    /** Allocations are served from the shared cache again; the pool keeps the blocks it owns. */
+    public synchronized void endPool(Pool pool) {
+        if (capturing == pool) {
+            capturing = null;
+        }
+    }
+
+    /**
+     * Gives the pool's free blocks back to the raw allocator. A block still held by a live tensor leaves the pool
+     * and returns to the shared cache when that tensor is closed.
+     */
+    public synchronized void closePool(Pool pool) {
+        endPool(pool);
+        for (ArrayDeque<Long> bin : pool.bins.values()) {
+            while (!bin.isEmpty()) {
+                long address = bin.pop();
+                pool.sizes.remove(address);
+                poolOf.remove(address);
+                raw.free(address);
+                rawFrees++;
+            }
+        }
+        for (Long address : pool.sizes.keySet()) {
+            poolOf.remove(address);
+        }
+        pool.sizes.clear();
+    }
+
     public synchronized long allocate(long bytes) {
         long size = roundUp(bytes);
+        if (capturing != null) {
+            return allocateInPool(capturing, size);
+        }
         ArrayDeque<Long> bin = bins.get(size);
         long address;
         if (bin != null && !bin.isEmpty()) {
@@ -67,9 +125,30 @@ public final class CachingAllocator {
         return address;
     }
 
+    private long allocateInPool(Pool pool, long size) {
+        ArrayDeque<Long> bin = pool.bins.get(size);
+        long address;
+        if (bin != null && !bin.isEmpty()) {
+            address = bin.pop();
+        } else {
+            address = allocateRaw(size);
+            pool.sizes.put(address, size);
+            poolOf.put(address, pool);
+        }
+        bytesInUse += size;
+        peakBytesInUse = Math.max(peakBytesInUse, bytesInUse);
+        return address;
+    }
+
     /** Returns a block obtained from {@link #allocate} with the same {@code bytes}. */
     public synchronized void release(long address, long bytes) {
         long size = roundUp(bytes);
+        Pool pool = poolOf.get(address);
+        if (pool != null) {
+            pool.bins.computeIfAbsent(size, k -> new ArrayDeque<>()).push(address);
+            bytesInUse -= size;
+            return;
+        }
         bins.computeIfAbsent(size, k -> new ArrayDeque<>()).push(address);
         bytesInUse -= size;
         bytesCached += size;

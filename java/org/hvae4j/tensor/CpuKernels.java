@@ -121,45 +121,46 @@ final class CpuKernels implements Kernels {
 
     @Override
     public void gaussianForward(long rows, long cols, int flags, long qMu, long qLv, long pMu, long pLv, long seed,
-            long offset, long z, long kl, long logq, long logp) {
-        check(hvae4j_cpu_gaussian_forward(rows, cols, flags, qMu, qLv, pMu, pLv, seed, offset, z, kl, logq, logp),
-                "gaussianForward");
+            long offset, long offsetAdd, long z, long kl, long logq, long logp) {
+        check(hvae4j_cpu_gaussian_forward(rows, cols, flags, qMu, qLv, pMu, pLv, seed, offset(offset, offsetAdd), z, kl,
+                logq, logp), "gaussianForward");
     }
 
     @Override
     public void gaussianBackward(long rows, long cols, int flags, long qMu, long qLv, long pMu, long pLv, long seed,
-            long offset, long dz, long wKl, long wLogq, long wLogp, long dqMu, long dqLv, long dpMu, long dpLv) {
-        check(hvae4j_cpu_gaussian_backward(rows, cols, flags, qMu, qLv, pMu, pLv, seed, offset, dz, wKl, wLogq, wLogp,
-                dqMu, dqLv, dpMu, dpLv), "gaussianBackward");
+            long offset, long offsetAdd, long dz, long wKl, long wLogq, long wLogp, long dqMu, long dqLv, long dpMu,
+            long dpLv) {
+        check(hvae4j_cpu_gaussian_backward(rows, cols, flags, qMu, qLv, pMu, pLv, seed, offset(offset, offsetAdd), dz,
+                wKl, wLogq, wLogp, dqMu, dqLv, dpMu, dpLv), "gaussianBackward");
     }
 
     @Override
     public void bernoulliForward(long rows, long cols, int estimator, float tau, long qLogits, long pLogits,
-            float pLogit, long seed, long offset, long z, long kl, long logq, long logp) {
-        check(hvae4j_cpu_bernoulli_forward(rows, cols, estimator, tau, qLogits, pLogits, pLogit, seed, offset, z, kl,
-                logq, logp), "bernoulliForward");
+            float pLogit, long seed, long offset, long offsetAdd, long z, long kl, long logq, long logp) {
+        check(hvae4j_cpu_bernoulli_forward(rows, cols, estimator, tau, qLogits, pLogits, pLogit, seed,
+                offset(offset, offsetAdd), z, kl, logq, logp), "bernoulliForward");
     }
 
     @Override
     public void bernoulliBackward(long rows, long cols, int estimator, float tau, long qLogits, long pLogits,
-            float pLogit, long seed, long offset, long dz, long wKl, long wLogq, long wLogp, long signal,
-            long dqLogits, long dpLogits) {
-        check(hvae4j_cpu_bernoulli_backward(rows, cols, estimator, tau, qLogits, pLogits, pLogit, seed, offset, dz, wKl,
-                wLogq, wLogp, signal, dqLogits, dpLogits), "bernoulliBackward");
+            float pLogit, long seed, long offset, long offsetAdd, long dz, long wKl, long wLogq, long wLogp,
+            long signal, long dqLogits, long dpLogits) {
+        check(hvae4j_cpu_bernoulli_backward(rows, cols, estimator, tau, qLogits, pLogits, pLogit, seed,
+                offset(offset, offsetAdd), dz, wKl, wLogq, wLogp, signal, dqLogits, dpLogits), "bernoulliBackward");
     }
 
     @Override
     public void bernoulliLikelihoodForward(long rows, long cols, long xRows, long logits, long x, boolean binarize,
-            long seed, long offset, long logp) {
-        check(hvae4j_cpu_bernoulli_likelihood_forward(rows, cols, xRows, logits, x, binarize ? 1 : 0, seed, offset,
-                logp), "bernoulliLikelihoodForward");
+            long seed, long offset, long offsetAdd, long logp) {
+        check(hvae4j_cpu_bernoulli_likelihood_forward(rows, cols, xRows, logits, x, binarize ? 1 : 0, seed,
+                offset(offset, offsetAdd), logp), "bernoulliLikelihoodForward");
     }
 
     @Override
     public void bernoulliLikelihoodBackward(long rows, long cols, long xRows, long logits, long x, boolean binarize,
-            long seed, long offset, long w, long dLogits) {
-        check(hvae4j_cpu_bernoulli_likelihood_backward(rows, cols, xRows, logits, x, binarize ? 1 : 0, seed, offset, w,
-                dLogits), "bernoulliLikelihoodBackward");
+            long seed, long offset, long offsetAdd, long w, long dLogits) {
+        check(hvae4j_cpu_bernoulli_likelihood_backward(rows, cols, xRows, logits, x, binarize ? 1 : 0, seed,
+                offset(offset, offsetAdd), w, dLogits), "bernoulliLikelihoodBackward");
     }
 
     @Override
@@ -210,7 +211,33 @@ final class CpuKernels implements Kernels {
     }
 
     @Override
-    public void binarize(long x, long n, long seed, long offset, long y) {
-        check(hvae4j_cpu_binarize(x, n, seed, offset, y), "binarize");
+    public void binarize(long x, long n, long seed, long offset, long offsetAdd, long y) {
+        check(hvae4j_cpu_binarize(x, n, seed, offset(offset, offsetAdd), y), "binarize");
+    }
+
+    @Override
+    public void u64Update(long x, long value, boolean add) {
+        check(hvae4j_cpu_u64_update(x, value, add ? 1 : 0), "u64Update");
+    }
+
+    @Override
+    public void adamPrepare(long normSq, long loss, float clip, float beta1, float beta2, long state) {
+        check(hvae4j_cpu_adam_prepare(normSq, loss, clip, beta1, beta2, state), "adamPrepare");
+    }
+
+    @Override
+    public void adamDevice(long n, long param, long grad, long m, long v, float beta1, float beta2, float eps,
+            float weightDecay, long state) {
+        check(hvae4j_cpu_adam_device(n, param, grad, m, v, beta1, beta2, eps, weightDecay, state), "adamDevice");
+    }
+
+    /** The offset a call uses: its own plus the 64-bit word at {@code offsetAdd} (host memory here), if given. */
+    private static long offset(long offset, long offsetAdd) {
+        if (offsetAdd == 0) {
+            return offset;
+        }
+        try (org.bytedeco.javacpp.LongPointer word = new org.bytedeco.javacpp.LongPointer(new At(offsetAdd, 2))) {
+            return offset + word.get();
+        }
     }
 }

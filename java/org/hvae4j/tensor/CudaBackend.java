@@ -95,6 +95,11 @@ final class CudaBackend extends Backend {
     }
 
     @Override
+    StepGraph capture(Runnable work) {
+        return CudaStepGraph.capture(kernels, allocator(), work);
+    }
+
+    @Override
     public String describe() {
         return description;
     }

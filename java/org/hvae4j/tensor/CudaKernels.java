@@ -32,7 +32,14 @@ final class CudaKernels implements Kernels {
         this.blas = new cublasContext();
         checkBlas(cublas.cublasCreate_v2(blas), "cublasCreate");
         checkBlas(cublas.cublasSetStream_v2(blas, stream), "cublasSetStream");
+        // A workspace of our own (32 MiB, NVIDIA's advice for Hopper): cuBLAS then allocates nothing while a
+        // training step is being captured as a graph. It lives as long as this backend, which is the process.
+        this.blasWorkspace = allocate(BLAS_WORKSPACE_BYTES);
+        checkBlas(cublas.cublasSetWorkspace_v2(blas, at(blasWorkspace), BLAS_WORKSPACE_BYTES), "cublasSetWorkspace");
     }
+
+    private static final long BLAS_WORKSPACE_BYTES = 32L << 20;
+    private final long blasWorkspace;
 
     CUstream_st stream() {
         return stream;
@@ -214,51 +221,52 @@ final class CudaKernels implements Kernels {
 
     @Override
     public void gaussianForward(long rows, long cols, int flags, long qMu, long qLv, long pMu, long pLv, long seed,
-            long offset, long z, long kl, long logq, long logp) {
+            long offset, long offsetAdd, long z, long kl, long logq, long logp) {
         ensureDevice();
-        check(hvae4j_cuda_gaussian_forward(rows, cols, flags, qMu, qLv, pMu, pLv, seed, offset, z, kl, logq, logp, streamAddress),
-                "gaussianForward");
+        check(hvae4j_cuda_gaussian_forward(rows, cols, flags, qMu, qLv, pMu, pLv, seed, offset, offsetAdd, z, kl, logq,
+                logp, streamAddress), "gaussianForward");
     }
 
     @Override
     public void gaussianBackward(long rows, long cols, int flags, long qMu, long qLv, long pMu, long pLv, long seed,
-            long offset, long dz, long wKl, long wLogq, long wLogp, long dqMu, long dqLv, long dpMu, long dpLv) {
+            long offset, long offsetAdd, long dz, long wKl, long wLogq, long wLogp, long dqMu, long dqLv, long dpMu,
+            long dpLv) {
         ensureDevice();
-        check(hvae4j_cuda_gaussian_backward(rows, cols, flags, qMu, qLv, pMu, pLv, seed, offset, dz, wKl, wLogq, wLogp,
-                dqMu, dqLv, dpMu, dpLv, streamAddress), "gaussianBackward");
+        check(hvae4j_cuda_gaussian_backward(rows, cols, flags, qMu, qLv, pMu, pLv, seed, offset, offsetAdd, dz, wKl,
+                wLogq, wLogp, dqMu, dqLv, dpMu, dpLv, streamAddress), "gaussianBackward");
     }
 
     @Override
     public void bernoulliForward(long rows, long cols, int estimator, float tau, long qLogits, long pLogits,
-            float pLogit, long seed, long offset, long z, long kl, long logq, long logp) {
+            float pLogit, long seed, long offset, long offsetAdd, long z, long kl, long logq, long logp) {
         ensureDevice();
-        check(hvae4j_cuda_bernoulli_forward(rows, cols, estimator, tau, qLogits, pLogits, pLogit, seed, offset, z, kl,
-                logq, logp, streamAddress), "bernoulliForward");
+        check(hvae4j_cuda_bernoulli_forward(rows, cols, estimator, tau, qLogits, pLogits, pLogit, seed, offset,
+                offsetAdd, z, kl, logq, logp, streamAddress), "bernoulliForward");
     }
 
     @Override
     public void bernoulliBackward(long rows, long cols, int estimator, float tau, long qLogits, long pLogits,
-            float pLogit, long seed, long offset, long dz, long wKl, long wLogq, long wLogp, long signal,
-            long dqLogits, long dpLogits) {
+            float pLogit, long seed, long offset, long offsetAdd, long dz, long wKl, long wLogq, long wLogp,
+            long signal, long dqLogits, long dpLogits) {
         ensureDevice();
-        check(hvae4j_cuda_bernoulli_backward(rows, cols, estimator, tau, qLogits, pLogits, pLogit, seed, offset, dz, wKl,
-                wLogq, wLogp, signal, dqLogits, dpLogits, streamAddress), "bernoulliBackward");
+        check(hvae4j_cuda_bernoulli_backward(rows, cols, estimator, tau, qLogits, pLogits, pLogit, seed, offset,
+                offsetAdd, dz, wKl, wLogq, wLogp, signal, dqLogits, dpLogits, streamAddress), "bernoulliBackward");
     }
 
     @Override
     public void bernoulliLikelihoodForward(long rows, long cols, long xRows, long logits, long x, boolean binarize,
-            long seed, long offset, long logp) {
+            long seed, long offset, long offsetAdd, long logp) {
         ensureDevice();
         check(hvae4j_cuda_bernoulli_likelihood_forward(rows, cols, xRows, logits, x, binarize ? 1 : 0, seed, offset,
-                logp, streamAddress), "bernoulliLikelihoodForward");
+                offsetAdd, logp, streamAddress), "bernoulliLikelihoodForward");
     }
 
     @Override
     public void bernoulliLikelihoodBackward(long rows, long cols, long xRows, long logits, long x, boolean binarize,
-            long seed, long offset, long w, long dLogits) {
+            long seed, long offset, long offsetAdd, long w, long dLogits) {
         ensureDevice();
-        check(hvae4j_cuda_bernoulli_likelihood_backward(rows, cols, xRows, logits, x, binarize ? 1 : 0, seed, offset, w,
-                dLogits, streamAddress), "bernoulliLikelihoodBackward");
+        check(hvae4j_cuda_bernoulli_likelihood_backward(rows, cols, xRows, logits, x, binarize ? 1 : 0, seed, offset,
+                offsetAdd, w, dLogits, streamAddress), "bernoulliLikelihoodBackward");
     }
 
     @Override
@@ -317,8 +325,74 @@ final class CudaKernels implements Kernels {
     }
 
     @Override
-    public void binarize(long x, long n, long seed, long offset, long y) {
+    public void binarize(long x, long n, long seed, long offset, long offsetAdd, long y) {
         ensureDevice();
-        check(hvae4j_cuda_binarize(x, n, seed, offset, y, streamAddress), "binarize");
+        check(hvae4j_cuda_binarize(x, n, seed, offset, offsetAdd, y, streamAddress), "binarize");
+    }
+
+    @Override
+    public void u64Update(long x, long value, boolean add) {
+        ensureDevice();
+        check(hvae4j_cuda_u64_update(x, value, add ? 1 : 0, streamAddress), "u64Update");
+    }
+
+    @Override
+    public void adamPrepare(long normSq, long loss, float clip, float beta1, float beta2, long state) {
+        ensureDevice();
+        check(hvae4j_cuda_adam_prepare(normSq, loss, clip, beta1, beta2, state, streamAddress), "adamPrepare");
+    }
+
+    @Override
+    public void adamDevice(long n, long param, long grad, long m, long v, float beta1, float beta2, float eps,
+            float weightDecay, long state) {
+        ensureDevice();
+        check(hvae4j_cuda_adam_device(n, param, grad, m, v, beta1, beta2, eps, weightDecay, state, streamAddress),
+                "adamDevice");
+    }
+
+    // ---- CUDA graphs ----------------------------------------------------------------------------------------
+
+    /**
+     * Starts capturing this backend's stream into a graph. Relaxed mode: the caching allocator may still call
+     * cudaMalloc while a capture is under way (the blocks then belong to the capture's pool); any call that would
+     * synchronize the stream (a copy to the host, say) fails the capture with a CudaException.
+     */
+    void beginCapture() {
+        ensureDevice();
+        checkCuda(cudart.cudaStreamBeginCapture(stream, cudart.cudaStreamCaptureModeRelaxed),
+                "cudaStreamBeginCapture");
+    }
+
+    /** Ends the capture and instantiates it; returns the executable graph (the template graph is destroyed). */
+    org.bytedeco.cuda.cudart.CUgraphExec_st endCapture() {
+        ensureDevice();
+        org.bytedeco.cuda.cudart.CUgraph_st graph = new org.bytedeco.cuda.cudart.CUgraph_st();
+        checkCuda(cudart.cudaStreamEndCapture(stream, graph), "cudaStreamEndCapture");
+        try {
+            org.bytedeco.cuda.cudart.CUgraphExec_st exec = new org.bytedeco.cuda.cudart.CUgraphExec_st();
+            checkCuda(cudart.cudaGraphInstantiate(exec, graph, 0L), "cudaGraphInstantiate");
+            return exec;
+        } finally {
+            cudart.cudaGraphDestroy(graph);
+        }
+    }
+
+    /** Ends a capture that failed, discarding what was captured (errors are ignored: the first one is reported). */
+    void abortCapture() {
+        org.bytedeco.cuda.cudart.CUgraph_st graph = new org.bytedeco.cuda.cudart.CUgraph_st();
+        if (cudart.cudaStreamEndCapture(stream, graph) == 0 && !graph.isNull()) {
+            cudart.cudaGraphDestroy(graph);
+        }
+        cudart.cudaGetLastError();  // clears a sticky capture error
+    }
+
+    void launch(org.bytedeco.cuda.cudart.CUgraphExec_st exec) {
+        ensureDevice();
+        checkCuda(cudart.cudaGraphLaunch(exec, stream), "cudaGraphLaunch");
+    }
+
+    void destroy(org.bytedeco.cuda.cudart.CUgraphExec_st exec) {
+        ensureDevice();
+        checkCuda(cudart.cudaGraphExecDestroy(exec), "cudaGraphExecDestroy");
     }
 }

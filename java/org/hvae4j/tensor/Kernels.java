@@ -44,26 +44,28 @@ public interface Kernels {
     /** Waits until every operation enqueued so far has finished. */
     void synchronize();
 
-    // ---- fused latent operations (see hvae4j/latent.h); 0 stands for a null pointer ----
+    // ---- fused latent operations (see hvae4j/latent.h); 0 stands for a null pointer. offsetAdd, when not 0, is
+    // the address of a 64-bit word of this backend's memory added to offset when the operation runs (Noise). ----
 
     void gaussianForward(long rows, long cols, int flags, long qMu, long qLv, long pMu, long pLv, long seed,
-            long offset, long z, long kl, long logq, long logp);
+            long offset, long offsetAdd, long z, long kl, long logq, long logp);
 
     void gaussianBackward(long rows, long cols, int flags, long qMu, long qLv, long pMu, long pLv, long seed,
-            long offset, long dz, long wKl, long wLogq, long wLogp, long dqMu, long dqLv, long dpMu, long dpLv);
+            long offset, long offsetAdd, long dz, long wKl, long wLogq, long wLogp, long dqMu, long dqLv, long dpMu,
+            long dpLv);
 
     void bernoulliForward(long rows, long cols, int estimator, float tau, long qLogits, long pLogits,
-            float pLogit, long seed, long offset, long z, long kl, long logq, long logp);
+            float pLogit, long seed, long offset, long offsetAdd, long z, long kl, long logq, long logp);
 
     void bernoulliBackward(long rows, long cols, int estimator, float tau, long qLogits, long pLogits,
-            float pLogit, long seed, long offset, long dz, long wKl, long wLogq, long wLogp, long signal,
-            long dqLogits, long dpLogits);
+            float pLogit, long seed, long offset, long offsetAdd, long dz, long wKl, long wLogq, long wLogp,
+            long signal, long dqLogits, long dpLogits);
 
     void bernoulliLikelihoodForward(long rows, long cols, long xRows, long logits, long x, boolean binarize,
-            long seed, long offset, long logp);
+            long seed, long offset, long offsetAdd, long logp);
 
     void bernoulliLikelihoodBackward(long rows, long cols, long xRows, long logits, long x, boolean binarize,
-            long seed, long offset, long w, long dLogits);
+            long seed, long offset, long offsetAdd, long w, long dLogits);
 
     void gaussianLikelihoodForward(long rows, long cols, long xRows, long mu, long lv, float lvConst, long x,
             long logp);
@@ -87,5 +89,20 @@ public interface Kernels {
             float weightDecay, float c1, float c2, long gradScale);
 
     /** y = 0/1 draws with P(1) = x from the (seed, offset) stream, as the Bernoulli likelihood binarizes. */
-    void binarize(long x, long n, long seed, long offset, long y);
+    void binarize(long x, long n, long seed, long offset, long offsetAdd, long y);
+
+    // ---- device-resident training steps (hvae4j/adam_state.h): nothing here is read on the host ----
+
+    /** The 64-bit word at {@code x} becomes {@code value}, or grows by it when {@code add}; in stream order. */
+    void u64Update(long x, long value, boolean add);
+
+    /**
+     * Fills the Adam state at {@code state} (32 bytes; lr already written) for this step from the sum of squared
+     * gradients at {@code normSq} and the loss at {@code loss} (0: not checked): skip, t, c1, c2, scale, norm.
+     */
+    void adamPrepare(long normSq, long loss, float clip, float beta1, float beta2, long state);
+
+    /** {@link #adam} with lr, bias corrections and gradient scale read from {@code state}; nothing when skipped. */
+    void adamDevice(long n, long param, long grad, long m, long v, float beta1, float beta2, float eps,
+            float weightDecay, long state);
 }

@@ -239,7 +239,7 @@ class NumericsTest {
                 Tensor z = cpu.empty(Math.max(n, 1)), kl = cpu.empty(Math.max(rows, 1)), lq = cpu.empty(Math.max(rows, 1)),
                         lp = cpu.empty(Math.max(rows, 1));
                 cpu.kernels().gaussianForward(rows, cols, flags, t[0].address(), t[1].address(), t[2].address(),
-                        t[3].address(), seed, offset, z.address(), kl.address(), lq.address(), lp.address());
+                        t[3].address(), seed, offset, 0, z.address(), kl.address(), lq.address(), lp.address());
                 long zd = m.zeros(Math.max(n, 1)), kld = m.zeros(Math.max(rows, 1)), lqd = m.zeros(Math.max(rows, 1)),
                         lpd = m.zeros(Math.max(rows, 1));
                 F64.ok(org.hvae4j.bridge.CpuNative.hvae4j_cpu_gaussian_forward_f64(rows, cols, flags, d[0], d[1], d[2],
@@ -257,7 +257,7 @@ class NumericsTest {
                     gd[j] = m.zeros(Math.max(n, 1));
                 }
                 cpu.kernels().gaussianBackward(rows, cols, flags, t[0].address(), t[1].address(), t[2].address(),
-                        t[3].address(), seed, offset, nulls ? 0 : t[4].address(), tw[0].address(),
+                        t[3].address(), seed, offset, 0, nulls ? 0 : t[4].address(), tw[0].address(),
                         nulls ? 0 : tw[1].address(), tw[2].address(), g[0].address(), g[1].address(), g[2].address(),
                         g[3].address());
                 F64.ok(org.hvae4j.bridge.CpuNative.hvae4j_cpu_gaussian_backward_f64(rows, cols, flags, d[0], d[1], d[2],
@@ -316,7 +316,7 @@ class NumericsTest {
                     int one = Math.max(rows, 1);
                     Tensor z = cpu.empty(Math.max(n, 1)), kl = cpu.empty(one), lq = cpu.empty(one), lp = cpu.empty(one);
                     cpu.kernels().bernoulliForward(rows, cols, estimator, tau, t[0].address(), pf, pConst, seed,
-                            offset, z.address(), kl.address(), lq.address(), lp.address());
+                            offset, 0, z.address(), kl.address(), lq.address(), lp.address());
                     long zd = m.zeros(Math.max(n, 1)), kld = m.zeros(one), lqd = m.zeros(one), lpd = m.zeros(one);
                     F64.ok(org.hvae4j.bridge.CpuNative.hvae4j_cpu_bernoulli_forward_f64(rows, cols, estimator, tau,
                             d[0], pd, pConst, seed, offset, zd, kld, lqd, lpd));
@@ -338,7 +338,7 @@ class NumericsTest {
                     Tensor gq = cpu.zeros(Math.max(n, 1)), gp = cpu.zeros(Math.max(n, 1));
                     long gqd = m.zeros(Math.max(n, 1)), gpd = m.zeros(Math.max(n, 1));
                     cpu.kernels().bernoulliBackward(rows, cols, estimator, tau, t[0].address(), pf, pConst, seed,
-                            offset, t[2].address(), tw[0].address(), tw[1].address(), tw[2].address(),
+                            offset, 0, t[2].address(), tw[0].address(), tw[1].address(), tw[2].address(),
                             tw[3].address(), gq.address(), perElementPrior ? gp.address() : 0);
                     F64.ok(org.hvae4j.bridge.CpuNative.hvae4j_cpu_bernoulli_backward_f64(rows, cols, estimator, tau,
                             d[0], pd, pConst, seed, offset, d[2], dw[0], dw[1], dw[2], dw[3], gqd,
