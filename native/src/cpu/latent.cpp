@@ -162,6 +162,7 @@ HVAE4J_INLINE void gaussian_forward_f(int64_t rows, int64_t cols, const float* q
                                       const float* p_mu, const float* p_lv, uint64_t seed, uint64_t offset, float* z,
                                       float* kl, float* logq, float* logp) {
   constexpr bool standard = (F & GAUSSIAN_PRIOR_STANDARD) != 0;
+  const bool z_only = !kl && !logq && !logp;
   float eps[kGaussChunk], tk[kGaussChunk], tq[kGaussChunk], tp[kGaussChunk];
   const int64_t total = rows * cols;
   double sk = 0, sq = 0, sp = 0;
@@ -172,6 +173,13 @@ HVAE4J_INLINE void gaussian_forward_f(int64_t rows, int64_t cols, const float* q
     const float* pm = standard ? nullptr : p_mu + e0;
     const float* pl = standard ? nullptr : p_lv + e0;
     float* zo = z + e0;
+    if (z_only) {  // the compiler drops the KL and log-density formulas from this loop
+#pragma omp simd
+      for (int j = 0; j < n; ++j)
+        zo[j] = gaussian_forward_element<float>(F, am[j], al[j], standard ? 0.0f : pm[j], standard ? 0.0f : pl[j],
+                                                eps[j]).z;
+      continue;
+    }
 #pragma omp simd
     for (int j = 0; j < n; ++j) {
       LatentForward<float> o = gaussian_forward_element<float>(F, am[j], al[j], standard ? 0.0f : pm[j],
@@ -362,6 +370,7 @@ HVAE4J_INLINE void bernoulli_forward_f(int64_t rows, int64_t cols, float tau, co
                                        const float* p_logits, float p_logit, uint64_t seed, uint64_t offset, float* z,
                                        float* kl, float* logq, float* logp) {
   float u[kGaussChunk], lp[kGaussChunk], tk[kGaussChunk], tq[kGaussChunk], tp[kGaussChunk];
+  const bool z_only = !kl && !logq && !logp;
   const int64_t total = rows * cols;
   double sk = 0, sq = 0, sp = 0;
   for (int64_t e0 = 0; e0 < total; e0 += kGaussChunk) {
@@ -374,6 +383,11 @@ HVAE4J_INLINE void bernoulli_forward_f(int64_t rows, int64_t cols, float tau, co
     }
     const float* lq = q_logits + e0;
     float* zo = z + e0;
+    if (z_only) {
+#pragma omp simd
+      for (int j = 0; j < n; ++j) zo[j] = bernoulli_sample<float>(E, tau, lq[j], u[j]);
+      continue;
+    }
 #pragma omp simd
     for (int j = 0; j < n; ++j) {
       LatentForward<float> o = bernoulli_forward_element<float>(E, tau, lq[j], lp[j], u[j]);

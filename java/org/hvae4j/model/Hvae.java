@@ -271,18 +271,29 @@ public final class Hvae implements AutoCloseable {
 
     /** Samples layer l from q with prior params p (null: the fixed prior) into pass.z[l]. */
     private void sampleLayer(Pass ps, int l) {
-        LatentSpec s = lat[l];
         if (ps.z[l] == null) {
-            ps.z[l] = emptySample(ps.rows, s.size());
+            ps.z[l] = emptySample(ps.rows, lat[l].size());
         }
+        sampleInto(ps, l, ps.z[l]);
+    }
+
+    /** Draws only z of layer l (its KL and densities come later, once its prior is known). */
+    private void sampleZ(Pass ps, int l) {
+        if (ps.z[l] == null) {
+            ps.z[l] = emptySample(ps.rows, lat[l].size());
+        }
+        sampleInto(ps, l, new LatentSample(ps.z[l].z(), null, null, null));
+    }
+
+    private void sampleInto(Pass ps, int l, LatentSample out) {
+        LatentSpec s = lat[l];
         List<Tensor> q = ps.q[l], p = ps.p[l];
         Noise noise = ps.streams.latent(l);
         if (s.isGaussian()) {
             gaussian(l).rsample(q.get(0), q.get(1), p == null ? null : p.get(0), p == null ? null : p.get(1), noise,
-                    ps.z[l]);
+                    out);
         } else {
-            BernoulliLatent.of(s.size(), s.estimator()).sample(q.get(0), p == null ? null : p.get(0), 0f, noise,
-                    ps.z[l]);
+            BernoulliLatent.of(s.size(), s.estimator()).sample(q.get(0), p == null ? null : p.get(0), 0f, noise, out);
         }
     }
 
@@ -328,15 +339,22 @@ public final class Hvae implements AutoCloseable {
             List<Tensor> in = l == 0 ? withC(ps.x, ps.c) : withC(ps.z[l - 1].z(), ps.cK);
             ps.encOut[l] = enc[l].forward(in);
             ps.q[l] = l == 0 ? repeatAll(ps.encOut[l].heads(), ps.k) : ps.encOut[l].heads();
-            sampleLayer(ps, l);  // z only: its prior's parent is not sampled yet
+            ps.analyticKl[l] = l == depth - 1;
+            if (prior[l] == null) {
+                sampleLayer(ps, l);  // the fixed prior: z, KL, log q and log p at once
+            } else {
+                sampleZ(ps, l);  // z only: its prior's parent is not sampled yet
+            }
         }
         for (int l = 0; l < depth; l++) {
             if (prior[l] != null) {
                 ps.priorOut[l] = prior[l].forward(l == depth - 1 ? List.of(ps.cK) : withC(ps.z[l + 1].z(), ps.cK));
                 ps.p[l] = ps.priorOut[l].heads();
+                // Same noise, same z (up to the last place, which a vector loop may round otherwise): KL, log q and
+                // log p against the real prior now, and the z the layer above already read is kept.
+                LatentSample s = ps.z[l];
+                sampleInto(ps, l, new LatentSample(be.empty(ps.rows, lat[l].size()), s.kl(), s.logq(), s.logp()));
             }
-            ps.analyticKl[l] = l == depth - 1;
-            sampleLayer(ps, l);  // same noise, same z; now KL, log q and log p against the real prior
         }
     }
 
