@@ -12,14 +12,14 @@ struct Philox4 {
   uint32_t v[4];
 };
 
-HVAE4J_HD uint32_t mulhilo32(uint32_t a, uint32_t b, uint32_t* hi) {
+HVAE4J_HD_INLINE uint32_t mulhilo32(uint32_t a, uint32_t b, uint32_t* hi) {
   uint64_t p = (uint64_t)a * (uint64_t)b;
   *hi = (uint32_t)(p >> 32);
   return (uint32_t)p;
 }
 
 // Ten rounds of Philox4x32 on counter (c0..c3) with key (k0, k1).
-HVAE4J_HD Philox4 philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1) {
+HVAE4J_HD_INLINE Philox4 philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1) {
   const uint32_t M0 = 0xD2511F53u, M1 = 0xCD9E8D57u, W0 = 0x9E3779B9u, W1 = 0xBB67AE85u;
   for (int round = 0; round < 10; ++round) {
     uint32_t hi0, hi1;
@@ -43,7 +43,7 @@ HVAE4J_HD Philox4 philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t 
 }
 
 // The four words for element `index` of the stream (seed, offset).
-HVAE4J_HD Philox4 philox_at(uint64_t seed, uint64_t offset, uint64_t index) {
+HVAE4J_HD_INLINE Philox4 philox_at(uint64_t seed, uint64_t offset, uint64_t index) {
   return philox4x32_10((uint32_t)index, (uint32_t)(index >> 32), (uint32_t)offset, (uint32_t)(offset >> 32),
                        (uint32_t)seed, (uint32_t)(seed >> 32));
 }
@@ -51,7 +51,7 @@ HVAE4J_HD Philox4 philox_at(uint64_t seed, uint64_t offset, uint64_t index) {
 // A uniform in the open interval (0, 1) from 24 random bits: (k + 0.5) / 2^24, exact in float, so both
 // backends and both precisions see the same value.
 template <typename T>
-HVAE4J_HD T uniform_from_bits(uint32_t bits) {
+HVAE4J_HD_INLINE T uniform_from_bits(uint32_t bits) {
   return (T((bits >> 8)) + T(0.5)) * T(5.9604644775390625e-08);
 }
 
@@ -66,7 +66,7 @@ HVAE4J_HD T uniform_at(uint64_t seed, uint64_t offset, uint64_t index) {
 }
 
 template <typename T>
-HVAE4J_HD T box_muller(uint32_t a, uint32_t b) {
+HVAE4J_HD_INLINE T box_muller(uint32_t a, uint32_t b) {
   T u1 = uniform_from_bits<T>(a);
   T u2 = uniform_from_bits<T>(b);
   return sqrt(T(-2) * log(u1)) * cos(T(6.283185307179586476925286766559) * u2);
