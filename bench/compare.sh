@@ -28,7 +28,9 @@ usage: bench/compare.sh [options]
   --configs GLOBS      keep only configurations whose name (MODEL-OBJECTIVE-BATCH, e.g. g1-elbo-100)
                        matches one of these comma-separated shell patterns (default '*')
   --device cpu|cuda    default cpu (DL4J runs on the CPU only and is skipped with cuda)
-  --torch-compile      PyTorch: torch.compile the loss (needs PyTorch >= 2; meant for --device cuda)
+  --torch-compile      also run PyTorch with torch.compile (a peer of its own beside eager; needs PyTorch >= 2;
+                       meant for --device cuda)
+  --hvae4j-graph       also run hvae4j with its training step captured as a CUDA graph (--graph; one worker)
   --hvae4j-threads L   hvae4j training workers (threads splitting each batch; 1 or 2), comma-separated
                        (default 1,2); each uses one OpenBLAS thread
   --torch-threads L    vae_torch.py --threads values, comma-separated (default 2)
@@ -52,6 +54,7 @@ BATCHES=100,1000
 CONFIGS='*'
 DEVICE=cpu
 TORCH_COMPILE=0
+HVAE4J_GRAPH=0
 HVAE4J_THREADS=1,2
 TORCH_THREADS=2
 DL4J_THREADS=1,2
@@ -73,6 +76,7 @@ while [ "$#" -gt 0 ]; do
         --configs) need "$@"; CONFIGS=$2; shift 2 ;;
         --device) need "$@"; DEVICE=$2; shift 2 ;;
         --torch-compile) TORCH_COMPILE=1; shift ;;
+        --hvae4j-graph) HVAE4J_GRAPH=1; shift ;;
         --hvae4j-threads) need "$@"; HVAE4J_THREADS=$2; shift 2 ;;
         --torch-threads) need "$@"; TORCH_THREADS=$2; shift 2 ;;
         --dl4j-threads) need "$@"; DL4J_THREADS=$2; shift 2 ;;
@@ -149,7 +153,7 @@ TORCH_VERSION=$("$PYTHON" -c 'import torch; print(torch.__version__)' 2>/dev/nul
     echo "threads:         hvae4j --workers $HVAE4J_THREADS (threads splitting each batch, one OpenBLAS thread each);"
     echo "                 PyTorch --threads $TORCH_THREADS (sets OMP_NUM_THREADS, OPENBLAS_NUM_THREADS, torch.set_num_threads)"
     [ "$DL4J" = 1 ] && echo "                 DL4J OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=$DL4J_THREADS (best reported)"
-    echo "protocol:        device $DEVICE, $REPEATS rounds, ${WARMUP} s warm-up + ${SECONDS_RUN} s timed per run$([ "$TORCH_COMPILE" = 1 ] && echo ', torch.compile')"
+    echo "protocol:        device $DEVICE, $REPEATS rounds, ${WARMUP} s warm-up + ${SECONDS_RUN} s timed per run$([ "$TORCH_COMPILE" = 1 ] && echo ', PyTorch eager and torch.compile')$([ "$HVAE4J_GRAPH" = 1 ] && echo ', hvae4j also with --graph')"
 } | tee "$OUT/machine.txt"
 
 # ----------------------------------------------------------------------------------------- the runs
@@ -215,7 +219,7 @@ done
 runs=0
 for name in "${CONFIG_NAMES[@]}"; do
     IFS=- read -r m o b <<<"$name"
-    runs=$((runs + ${#HT_LIST[@]} + ${#TT_LIST[@]}))
+    runs=$((runs + ${#HT_LIST[@]} + ${#TT_LIST[@]} * (1 + TORCH_COMPILE) + HVAE4J_GRAPH))
     if [ "$DL4J" = 1 ] && [ "$m" = g1 ] && [ "$o" = elbo ] && contains "$b" "${DB_LIST[@]}"; then
         runs=$((runs + ${#DT_LIST[@]}))
     fi
@@ -232,7 +236,11 @@ for name in "${CONFIG_NAMES[@]}"; do
         # The variants of this round, then rotated by the round number so no peer always goes first.
         variants=()
         for t in "${HT_LIST[@]}"; do variants+=("hvae4j:$t"); done
+        [ "$HVAE4J_GRAPH" = 1 ] && variants+=("hvae4j-graph:1")
         for t in "${TT_LIST[@]}"; do variants+=("pytorch:$t"); done
+        if [ "$TORCH_COMPILE" = 1 ]; then
+            for t in "${TT_LIST[@]}"; do variants+=("pytorch-compile:$t"); done
+        fi
         if [ "$DL4J" = 1 ] && [ "$m" = g1 ] && [ "$o" = elbo ] && contains "$b" "${DB_LIST[@]}"; then
             for t in "${DT_LIST[@]}"; do variants+=("dl4j:$t"); done
         fi
@@ -246,10 +254,14 @@ for name in "${CONFIG_NAMES[@]}"; do
                     run_one "$name" "$r" "hvae4j-t$t" "${JAVA[@]}" -Dhvae4j.blas.threads=1 -cp "$CP" \
                         org.hvae4j.experiments.TrainBench --model "$m" --objective "$o" --batch "$b" \
                         --seconds "$SECONDS_RUN" --warmup "$WARMUP" --device "$DEVICE" --workers "$t" ;;
-                pytorch)
+                hvae4j-graph)
+                    run_one "$name" "$r" "hvae4j-graph-t$t" "${JAVA[@]}" -Dhvae4j.blas.threads=1 -cp "$CP" \
+                        org.hvae4j.experiments.TrainBench --model "$m" --objective "$o" --batch "$b" \
+                        --seconds "$SECONDS_RUN" --warmup "$WARMUP" --device "$DEVICE" --workers 1 --graph ;;
+                pytorch|pytorch-compile)
                     compile=()
-                    [ "$TORCH_COMPILE" = 1 ] && compile=(--compile)
-                    run_one "$name" "$r" "pytorch-t$t" "$PYTHON" bench/reference/vae_torch.py speed \
+                    [ "$peer" = pytorch-compile ] && compile=(--compile)
+                    run_one "$name" "$r" "$peer-t$t" "$PYTHON" bench/reference/vae_torch.py speed \
                         --model "$m" --objective "$o" --batch "$b" --threads "$t" \
                         --seconds "$SECONDS_RUN" --warmup "$WARMUP" --device "$DEVICE" "${compile[@]}" ;;
                 dl4j)
@@ -276,9 +288,13 @@ failed = [r for r in rows if "error" in r]
 def rates(config, variant):
     return {r["round"]: r["examples_per_s"] for r in ok if r["config"] == config and r["variant"] == variant}
 
+def peer_of(r):
+    """PyTorch with torch.compile is a peer of its own."""
+    return r["peer"] + ("-compile" if r.get("compile") else "")
+
 def best(config, peer):
     """The variant of this peer with the highest median, and its rates by round."""
-    cands = sorted({r["variant"] for r in ok if r["config"] == config and r["peer"] == peer})
+    cands = sorted({r["variant"] for r in ok if r["config"] == config and peer_of(r) == peer})
     scored = [(statistics.median(rates(config, v).values()), v) for v in cands]
     if not scored:
         return None, {}
@@ -301,15 +317,22 @@ def ratio(a, b):
 def threads(v):
     return v.rsplit("-t", 1)[1] if v else "-"
 
+compiled = any(peer_of(r) == "pytorch-compile" for r in ok)
 head = ("config", "hvae4j ex/s median [min-max]", "t", "PyTorch ex/s median [min-max]", "t",
         "hvae4j/PyTorch", "DL4J ex/s median [min-max]", "t", "hvae4j/DL4J")
+if compiled:
+    head += ("torch.compile ex/s median [min-max]", "t", "hvae4j/compile")
 table = []
 for c in configs:
     hv, h = best(c, "hvae4j")
     tv, t = best(c, "pytorch")
     dv, d = best(c, "dl4j")
-    table.append((c, fmt(h.values()), threads(hv), fmt(t.values()), threads(tv), ratio(h, t),
-                  fmt(d.values()) if d else "", threads(dv) if d else "", ratio(h, d) if d else ""))
+    row = (c, fmt(h.values()), threads(hv), fmt(t.values()), threads(tv), ratio(h, t),
+           fmt(d.values()) if d else "", threads(dv) if d else "", ratio(h, d) if d else "")
+    if compiled:
+        cv, cc = best(c, "pytorch-compile")
+        row += (fmt(cc.values()), threads(cv), ratio(h, cc))
+    table.append(row)
 widths = [max(len(str(x)) for x in col) for col in zip(head, *table)]
 line = lambda cells: "  ".join(str(x).ljust(w) for x, w in zip(cells, widths)).rstrip()
 print(line(head))
@@ -318,13 +341,14 @@ for t in table:
     print(line(t))
 print()
 print("t: threads of the variant shown (hvae4j: --workers; PyTorch: --threads; DL4J: OMP_NUM_THREADS);")
+print("hvae4j's best variant is shown (hvae4j-graph-t1: the step captured as a CUDA graph);")
 print("ratios: median [min-max] over rounds of the per-round ratio; each peer's best variant by median.")
 print()
 print("all variants (examples/s per round):")
 for c in configs:
     for v in sorted({r["variant"] for r in ok if r["config"] == c}):
         rs = rates(c, v)
-        print(f"  {c:16s} {v:12s} {fmt(rs.values()):28s} " + " ".join(f"{rs[k]:,.0f}" for k in sorted(rs)))
+        print(f"  {c:16s} {v:20s} {fmt(rs.values()):28s} " + " ".join(f"{rs[k]:,.0f}" for k in sorted(rs)))
 if failed:
     print()
     print(f"{len(failed)} run(s) failed:")
