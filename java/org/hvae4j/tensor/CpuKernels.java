@@ -63,10 +63,14 @@ final class CpuKernels implements Kernels {
             }
             return;
         }
+        long t0 = GemmStats.enabled() ? System.nanoTime() : 0;
         openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor,
                 transA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
                 transB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
                 m, n, k, alpha, new At(a, 0), lda, new At(b, 0), ldb, beta, new At(c, 0), ldc);
+        if (t0 != 0) {
+            GemmStats.record(2L * m * n * k, System.nanoTime() - t0);
+        }
     }
 
     @Override
