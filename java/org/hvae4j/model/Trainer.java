@@ -148,7 +148,8 @@ public final class Trainer implements AutoCloseable {
         if (!Double.isFinite(r.loss())) {
             return skip(r, Double.NaN);
         }
-        float norm = adam.step((float) lr);
+        // Two workers: the second core also updates about half of the parameters.
+        float norm = adam.step((float) lr, workers == 2 && pool != null ? pool : null);
         if (!Float.isFinite(norm)) {
             return skip(r, norm);
         }
@@ -192,16 +193,24 @@ public final class Trainer implements AutoCloseable {
                 }
                 throw new IllegalStateException("training worker failed: " + e.getCause(), e.getCause());
             }
-            var be = model.backend();
-            for (int i = 0; i < model.parameters().size(); i++) {
-                be.axpby(0.5f, replica.parameters().get(i).grad(), 0.5f, model.parameters().get(i).grad());
-            }
+            // The two means averaged, each core taking about half of the parameters.
+            int split = Adam.halfByElements(model.parameters());
+            java.util.concurrent.Future<?> half = pool.submit(() -> averageGradients(0, split));
+            averageGradients(split, model.parameters().size());
+            Adam.join(half);
             double[] kl = new double[a.kl().length];
             for (int l = 0; l < kl.length; l++) {
                 kl[l] = 0.5 * (a.kl()[l] + b.kl()[l]);
             }
             return new StepResult(0.5 * (a.objective() + b.objective()), 0.5 * (a.reconstruction() + b.reconstruction()),
                     kl, 0.5 * (a.loss() + b.loss()), Double.NaN, false);
+        }
+    }
+
+    private void averageGradients(int from, int to) {
+        var be = model.backend();
+        for (int i = from; i < to; i++) {
+            be.axpby(0.5f, replica.parameters().get(i).grad(), 0.5f, model.parameters().get(i).grad());
         }
     }
 

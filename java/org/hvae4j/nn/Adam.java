@@ -19,6 +19,7 @@ public final class Adam implements AutoCloseable {
     private final float clipNorm;
     private final Tensor scale;
     private final Tensor normSq;
+    private final int split;  // params[0, split) hold about half of the elements
     private long t;
 
     public Adam(List<Param> params, float beta1, float beta2, float eps, float weightDecay, float clipNorm) {
@@ -38,6 +39,20 @@ public final class Adam implements AutoCloseable {
         Backend be = params.get(0).backend();
         this.scale = be.full(1f, 1);
         this.normSq = be.zeros(1);
+        this.split = halfByElements(this.params);
+    }
+
+    /** The index that splits {@code params} into two runs of about equal element counts. */
+    public static int halfByElements(List<Param> params) {
+        long total = params.stream().mapToLong(p -> p.value().numel()).sum();
+        long acc = 0;
+        for (int i = 0; i < params.size(); i++) {
+            acc += params.get(i).value().numel();
+            if (2 * acc >= total) {
+                return i + 1;
+            }
+        }
+        return params.size();
     }
 
     public static Adam defaults(List<Param> params) {
@@ -65,6 +80,14 @@ public final class Adam implements AutoCloseable {
      * (NaN or infinite when the step was skipped).
      */
     public float step(float lr) {
+        return step(lr, null);
+    }
+
+    /**
+     * {@link #step(float)} with the update of about half of the parameters run on {@code helper} (a CPU backend's
+     * second core; the same result), or all on this thread when {@code helper} is null.
+     */
+    public float step(float lr, java.util.concurrent.ExecutorService helper) {
         float norm = gradientNorm();
         if (!Float.isFinite(norm)) {
             return norm;
@@ -75,11 +98,41 @@ public final class Adam implements AutoCloseable {
         t++;
         float c1 = (float) (1 - Math.pow(beta1, t));
         float c2 = (float) (1 - Math.pow(beta2, t));
-        for (Param p : params) {
+        if (helper == null) {
+            update(0, params.size(), lr, c1, c2);
+        } else {
+            java.util.concurrent.Future<?> other = helper.submit(() -> update(0, split, lr, c1, c2));
+            update(split, params.size(), lr, c1, c2);
+            join(other);
+        }
+        return norm;
+    }
+
+    private void update(int from, int to, float lr, float c1, float c2) {
+        Backend be = scale.backend();
+        for (int i = from; i < to; i++) {
+            Param p = params.get(i);
             be.kernels().adam(p.value().numel(), p.value().address(), p.grad().address(), p.m().address(),
                     p.v().address(), lr, beta1, beta2, eps, weightDecay, c1, c2, scale.address());
         }
-        return norm;
+    }
+
+    /** Waits for work run on another thread, passing its failure on. */
+    public static void join(java.util.concurrent.Future<?> f) {
+        try {
+            f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a helper thread", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException("helper thread failed: " + e.getCause(), e.getCause());
+        }
     }
 
     /**
