@@ -67,11 +67,14 @@ public final class Linear {
             throw new IllegalArgumentException("linear layer expects " + weights.size() + " inputs, got " + xs.size());
         }
         Backend be = bias.backend();
-        Tensor y = be.empty(xs.get(0).rows(), out);
+        int rows = xs.get(0).rows();
+        Tensor y = be.empty(rows, out);
+        // Every row starts as the bias and the products accumulate onto it (beta = 1): one pass over y fewer than
+        // a product into zeros (BLAS clears C for beta = 0) followed by a separate bias addition.
+        be.kernels().repeatRows(bias.value().address(), 1, out, rows, y.address());
         for (int i = 0; i < xs.size(); i++) {
-            be.matmul(xs.get(i), false, weights.get(i).value(), false, y, 1f, i == 0 ? 0f : 1f);
+            be.matmul(xs.get(i), false, weights.get(i).value(), false, y, 1f, 1f);
         }
-        be.biasAdd(y, bias.value());
         return y;
     }
 
