@@ -157,6 +157,54 @@ HVAE4J_INLINE void row_segments(int64_t cols, int64_t e0, int n, Seg seg) {
   }
 }
 
+// Row sums (in double) of the three per-element terms of a latent op's forward pass, carried over consecutive
+// chunks and stored when a row ends.
+struct RowSums {
+  double k = 0, q = 0, p = 0;
+
+  HVAE4J_INLINE void add(int64_t cols, int64_t e0, int n, const float* tk, const float* tq, const float* tp,
+                         float* kl, float* logq, float* logp) {
+    row_segments(cols, e0, n, [&](int64_t row, int from, int to, bool last) {
+      double a = 0, b = 0, c = 0;
+#pragma omp simd reduction(+ : a, b, c)
+      for (int j = from; j < to; ++j) {
+        a += tk[j];
+        b += tq[j];
+        c += tp[j];
+      }
+      k += a;
+      q += b;
+      p += c;
+      if (last) {
+        store(kl, row, k);
+        store(logq, row, q);
+        store(logp, row, p);
+        k = q = p = 0;
+      }
+    });
+  }
+};
+
+// Per-element copies, for a chunk, of up to four per-row weights (a null weight reads 0; a null output is skipped).
+HVAE4J_INLINE void spread_rows(int64_t cols, int64_t e0, int n, const float* const (&w)[4], float* const (&out)[4]) {
+  row_segments(cols, e0, n, [&](int64_t row, int from, int to, bool) {
+    for (int k = 0; k < 4; ++k) {
+      if (!out[k]) continue;
+      const float v = at_or(w[k], row, 0.0f);
+      for (int j = from; j < to; ++j) out[k][j] = v;
+    }
+  });
+}
+
+// dst[0, n) = src[0, n), or value everywhere when src is null.
+HVAE4J_INLINE void copy_or_fill(float* dst, const float* src, int n, float value) {
+  if (src) {
+    memcpy(dst, src, sizeof(float) * n);
+  } else {
+    for (int j = 0; j < n; ++j) dst[j] = value;
+  }
+}
+
 template <int F>
 HVAE4J_INLINE void gaussian_forward_f(int64_t rows, int64_t cols, const float* q_mu, const float* q_lv,
                                       const float* p_mu, const float* p_lv, uint64_t seed, uint64_t offset, float* z,
@@ -165,7 +213,7 @@ HVAE4J_INLINE void gaussian_forward_f(int64_t rows, int64_t cols, const float* q
   const bool z_only = !kl && !logq && !logp;
   float eps[kGaussChunk], tk[kGaussChunk], tq[kGaussChunk], tp[kGaussChunk];
   const int64_t total = rows * cols;
-  double sk = 0, sq = 0, sp = 0;
+  RowSums sums;
   for (int64_t e0 = 0; e0 < total; e0 += kGaussChunk) {
     const int n = (int)(total - e0 < kGaussChunk ? total - e0 : kGaussChunk);
     normals_chunk(seed, offset, e0, n, eps);
@@ -189,24 +237,7 @@ HVAE4J_INLINE void gaussian_forward_f(int64_t rows, int64_t cols, const float* q
       tq[j] = o.logq;
       tp[j] = o.logp;
     }
-    row_segments(cols, e0, n, [&](int64_t row, int from, int to, bool last) {
-      double a = 0, b = 0, c = 0;
-#pragma omp simd reduction(+ : a, b, c)
-      for (int j = from; j < to; ++j) {
-        a += tk[j];
-        b += tq[j];
-        c += tp[j];
-      }
-      sk += a;
-      sq += b;
-      sp += c;
-      if (last) {
-        store(kl, row, sk);
-        store(logq, row, sq);
-        store(logp, row, sp);
-        sk = sq = sp = 0;
-      }
-    });
+    sums.add(cols, e0, n, tk, tq, tp, kl, logq, logp);
   }
 }
 
@@ -221,19 +252,8 @@ HVAE4J_INLINE void gaussian_backward_f(int64_t rows, int64_t cols, const float* 
   for (int64_t e0 = 0; e0 < total; e0 += kGaussChunk) {
     const int n = (int)(total - e0 < kGaussChunk ? total - e0 : kGaussChunk);
     normals_chunk(seed, offset, e0, n, eps);
-    if (dz) {
-      memcpy(gz, dz + e0, sizeof(float) * n);
-    } else {
-      memset(gz, 0, sizeof(float) * n);
-    }
-    row_segments(cols, e0, n, [&](int64_t row, int from, int to, bool) {
-      const float a = at_or(w_kl, row, 0.0f), b = at_or(w_logq, row, 0.0f), c = at_or(w_logp, row, 0.0f);
-      for (int j = from; j < to; ++j) {
-        wk[j] = a;
-        wq[j] = b;
-        wp[j] = c;
-      }
-    });
+    copy_or_fill(gz, dz ? dz + e0 : nullptr, n, 0.0f);
+    spread_rows(cols, e0, n, {w_kl, w_logq, w_logp, nullptr}, {wk, wq, wp, nullptr});
     const float *am = q_mu + e0, *al = q_lv + e0;
     const float* pm = standard ? nullptr : p_mu + e0;
     const float* pl = standard ? nullptr : p_lv + e0;
@@ -372,15 +392,11 @@ HVAE4J_INLINE void bernoulli_forward_f(int64_t rows, int64_t cols, float tau, co
   float u[kGaussChunk], lp[kGaussChunk], tk[kGaussChunk], tq[kGaussChunk], tp[kGaussChunk];
   const bool z_only = !kl && !logq && !logp;
   const int64_t total = rows * cols;
-  double sk = 0, sq = 0, sp = 0;
+  RowSums sums;
   for (int64_t e0 = 0; e0 < total; e0 += kGaussChunk) {
     const int n = (int)(total - e0 < kGaussChunk ? total - e0 : kGaussChunk);
     uniforms_chunk(seed, offset, e0, n, u);
-    if (p_logits) {
-      memcpy(lp, p_logits + e0, sizeof(float) * n);
-    } else {
-      for (int j = 0; j < n; ++j) lp[j] = p_logit;
-    }
+    copy_or_fill(lp, p_logits ? p_logits + e0 : nullptr, n, p_logit);
     const float* lq = q_logits + e0;
     float* zo = z + e0;
     if (z_only) {
@@ -396,24 +412,7 @@ HVAE4J_INLINE void bernoulli_forward_f(int64_t rows, int64_t cols, float tau, co
       tq[j] = o.logq;
       tp[j] = o.logp;
     }
-    row_segments(cols, e0, n, [&](int64_t row, int from, int to, bool last) {
-      double a = 0, b = 0, c = 0;
-#pragma omp simd reduction(+ : a, b, c)
-      for (int j = from; j < to; ++j) {
-        a += tk[j];
-        b += tq[j];
-        c += tp[j];
-      }
-      sk += a;
-      sq += b;
-      sp += c;
-      if (last) {
-        store(kl, row, sk);
-        store(logq, row, sq);
-        store(logp, row, sp);
-        sk = sq = sp = 0;
-      }
-    });
+    sums.add(cols, e0, n, tk, tq, tp, kl, logq, logp);
   }
 }
 
@@ -428,26 +427,9 @@ HVAE4J_INLINE void bernoulli_backward_f(int64_t rows, int64_t cols, float tau, c
   for (int64_t e0 = 0; e0 < total; e0 += kGaussChunk) {
     const int n = (int)(total - e0 < kGaussChunk ? total - e0 : kGaussChunk);
     uniforms_chunk(seed, offset, e0, n, u);
-    if (p_logits) {
-      memcpy(lp, p_logits + e0, sizeof(float) * n);
-    } else {
-      for (int j = 0; j < n; ++j) lp[j] = p_logit;
-    }
-    if (dz) {
-      memcpy(gz, dz + e0, sizeof(float) * n);
-    } else {
-      memset(gz, 0, sizeof(float) * n);
-    }
-    row_segments(cols, e0, n, [&](int64_t row, int from, int to, bool) {
-      const float a = at_or(w_kl, row, 0.0f), b = at_or(w_logq, row, 0.0f), c = at_or(w_logp, row, 0.0f),
-                  d = at_or(signal, row, 0.0f);
-      for (int j = from; j < to; ++j) {
-        wk[j] = a;
-        wq[j] = b;
-        wp[j] = c;
-        sg[j] = d;
-      }
-    });
+    copy_or_fill(lp, p_logits ? p_logits + e0 : nullptr, n, p_logit);
+    copy_or_fill(gz, dz ? dz + e0 : nullptr, n, 0.0f);
+    spread_rows(cols, e0, n, {w_kl, w_logq, w_logp, signal}, {wk, wq, wp, sg});
     const float* lq = q_logits + e0;
     float* dq = d_q_logits + e0;
 #pragma omp simd

@@ -181,18 +181,7 @@ public final class Trainer implements AutoCloseable {
             java.util.concurrent.Future<StepResult> other = pool.submit(
                     () -> pass(replica, x1, c1, new Hvae.Streams(cfg.seed(), 2 * step + 1), baseline2));
             StepResult a = pass(model, x0, c0, new Hvae.Streams(cfg.seed(), 2 * step), baseline);
-            StepResult b;
-            try {
-                b = other.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for the training worker", e);
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException re) {
-                    throw re;
-                }
-                throw new IllegalStateException("training worker failed: " + e.getCause(), e.getCause());
-            }
+            StepResult b = Adam.join(other);
             // The two means averaged, each core taking about half of the parameters.
             int split = Adam.halfByElements(model.parameters());
             java.util.concurrent.Future<?> half = pool.submit(() -> averageGradients(0, split));

@@ -117,10 +117,10 @@ public final class Adam implements AutoCloseable {
         }
     }
 
-    /** Waits for work run on another thread, passing its failure on. */
-    public static void join(java.util.concurrent.Future<?> f) {
+    /** Waits for work run on another thread and returns its result, passing its failure on. */
+    public static <T> T join(java.util.concurrent.Future<T> f) {
         try {
-            f.get();
+            return f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for a helper thread", e);
