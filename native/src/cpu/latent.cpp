@@ -196,6 +196,16 @@ HVAE4J_INLINE void spread_rows(int64_t cols, int64_t e0, int n, const float* con
   });
 }
 
+// The per-row outputs of a latent op over zero columns: every sum is 0.
+int zero_row_sums(int64_t rows, float* kl, float* logq, float* logp) {
+  for (int64_t r = 0; r < rows; ++r) {
+    store(kl, r, 0.0);
+    store(logq, r, 0.0);
+    store(logp, r, 0.0);
+  }
+  return HVAE4J_OK;
+}
+
 // dst[0, n) = src[0, n), or value everywhere when src is null.
 HVAE4J_INLINE void copy_or_fill(float* dst, const float* src, int n, float value) {
   if (src) {
@@ -314,14 +324,7 @@ int gaussian_forward<float>(int64_t rows, int64_t cols, int flags, const float* 
   HVAE4J_REQUIRE(dims_ok(rows, cols) && (flags & ~GAUSSIAN_FLAGS_ALL) == 0);
   const bool standard = flags & GAUSSIAN_PRIOR_STANDARD;
   HVAE4J_REQUIRE(rows * cols == 0 || (q_mu && q_lv && z && (standard || (p_mu && p_lv))));
-  if (cols == 0) {
-    for (int64_t r = 0; r < rows; ++r) {
-      store(kl, r, 0.0);
-      store(logq, r, 0.0);
-      store(logp, r, 0.0);
-    }
-    return HVAE4J_OK;
-  }
+  if (cols == 0) return zero_row_sums(rows, kl, logq, logp);
   gaussian_forward_float(rows, cols, flags, q_mu, q_lv, p_mu, p_lv, seed, offset, z, kl, logq, logp);
   return HVAE4J_OK;
 }
@@ -478,14 +481,7 @@ int bernoulli_forward<float>(int64_t rows, int64_t cols, int estimator, float ta
                              float* kl, float* logq, float* logp) {
   HVAE4J_REQUIRE(dims_ok(rows, cols) && estimator_ok(estimator, tau));
   HVAE4J_REQUIRE(rows * cols == 0 || (q_logits && z));
-  if (cols == 0) {
-    for (int64_t r = 0; r < rows; ++r) {
-      store(kl, r, 0.0);
-      store(logq, r, 0.0);
-      store(logp, r, 0.0);
-    }
-    return HVAE4J_OK;
-  }
+  if (cols == 0) return zero_row_sums(rows, kl, logq, logp);
   bernoulli_forward_float(rows, cols, estimator, tau, q_logits, p_logits, p_logit, seed, offset, z, kl, logq, logp);
   return HVAE4J_OK;
 }
