@@ -215,33 +215,29 @@ HVAE4J_INLINE void copy_or_fill(float* dst, const float* src, int n, float value
   }
 }
 
-template <int F>
-HVAE4J_INLINE void gaussian_forward_f(int64_t rows, int64_t cols, const float* q_mu, const float* q_lv,
-                                      const float* p_mu, const float* p_lv, uint64_t seed, uint64_t offset, float* z,
-                                      float* kl, float* logq, float* logp) {
-  constexpr bool standard = (F & GAUSSIAN_PRIOR_STANDARD) != 0;
+// A latent op's forward pass in chunks of elements: prepare(e0, n) draws the chunk's noise; then, per element i of
+// the chunk, sample(i, j) gives z alone (when no per-row output is asked for: the compiler drops the KL and density
+// formulas from that loop) or element(i, j) z and its three terms, whose row sums are carried across chunks.
+// i is the element's index in the matrix, j its index in the chunk.
+template <typename Prepare, typename Sample, typename Element>
+HVAE4J_INLINE void latent_forward_chunks(int64_t rows, int64_t cols, float* z, float* kl, float* logq, float* logp,
+                                         Prepare prepare, Sample sample, Element element) {
   const bool z_only = !kl && !logq && !logp;
-  float eps[kGaussChunk], tk[kGaussChunk], tq[kGaussChunk], tp[kGaussChunk];
+  float tk[kGaussChunk], tq[kGaussChunk], tp[kGaussChunk];
   const int64_t total = rows * cols;
   RowSums sums;
   for (int64_t e0 = 0; e0 < total; e0 += kGaussChunk) {
     const int n = (int)(total - e0 < kGaussChunk ? total - e0 : kGaussChunk);
-    normals_chunk(seed, offset, e0, n, eps);
-    const float *am = q_mu + e0, *al = q_lv + e0;
-    const float* pm = standard ? nullptr : p_mu + e0;
-    const float* pl = standard ? nullptr : p_lv + e0;
+    prepare(e0, n);
     float* zo = z + e0;
-    if (z_only) {  // the compiler drops the KL and log-density formulas from this loop
+    if (z_only) {
 #pragma omp simd
-      for (int j = 0; j < n; ++j)
-        zo[j] = gaussian_forward_element<float>(F, am[j], al[j], standard ? 0.0f : pm[j], standard ? 0.0f : pl[j],
-                                                eps[j]).z;
+      for (int j = 0; j < n; ++j) zo[j] = sample(e0 + j, j);
       continue;
     }
 #pragma omp simd
     for (int j = 0; j < n; ++j) {
-      LatentForward<float> o = gaussian_forward_element<float>(F, am[j], al[j], standard ? 0.0f : pm[j],
-                                                               standard ? 0.0f : pl[j], eps[j]);
+      LatentForward<float> o = element(e0 + j, j);
       zo[j] = o.z;
       tk[j] = o.kl;
       tq[j] = o.logq;
@@ -249,6 +245,23 @@ HVAE4J_INLINE void gaussian_forward_f(int64_t rows, int64_t cols, const float* q
     }
     sums.add(cols, e0, n, tk, tq, tp, kl, logq, logp);
   }
+}
+
+#define HVAE4J_ELEMENT_FN(...) [&](__VA_ARGS__) __attribute__((always_inline))
+
+template <int F>
+HVAE4J_INLINE void gaussian_forward_f(int64_t rows, int64_t cols, const float* q_mu, const float* q_lv,
+                                      const float* p_mu, const float* p_lv, uint64_t seed, uint64_t offset, float* z,
+                                      float* kl, float* logq, float* logp) {
+  constexpr bool standard = (F & GAUSSIAN_PRIOR_STANDARD) != 0;
+  float eps[kGaussChunk];
+  auto element = HVAE4J_ELEMENT_FN(int64_t i, int j) {
+    return gaussian_forward_element<float>(F, q_mu[i], q_lv[i], standard ? 0.0f : p_mu[i],
+                                           standard ? 0.0f : p_lv[i], eps[j]);
+  };
+  latent_forward_chunks(
+      rows, cols, z, kl, logq, logp, HVAE4J_ELEMENT_FN(int64_t e0, int n) { normals_chunk(seed, offset, e0, n, eps); },
+      HVAE4J_ELEMENT_FN(int64_t i, int j) { return element(i, j).z; }, element);
 }
 
 template <int F>
@@ -392,31 +405,17 @@ template <int E>
 HVAE4J_INLINE void bernoulli_forward_f(int64_t rows, int64_t cols, float tau, const float* q_logits,
                                        const float* p_logits, float p_logit, uint64_t seed, uint64_t offset, float* z,
                                        float* kl, float* logq, float* logp) {
-  float u[kGaussChunk], lp[kGaussChunk], tk[kGaussChunk], tq[kGaussChunk], tp[kGaussChunk];
-  const bool z_only = !kl && !logq && !logp;
-  const int64_t total = rows * cols;
-  RowSums sums;
-  for (int64_t e0 = 0; e0 < total; e0 += kGaussChunk) {
-    const int n = (int)(total - e0 < kGaussChunk ? total - e0 : kGaussChunk);
-    uniforms_chunk(seed, offset, e0, n, u);
-    copy_or_fill(lp, p_logits ? p_logits + e0 : nullptr, n, p_logit);
-    const float* lq = q_logits + e0;
-    float* zo = z + e0;
-    if (z_only) {
-#pragma omp simd
-      for (int j = 0; j < n; ++j) zo[j] = bernoulli_sample<float>(E, tau, lq[j], u[j]);
-      continue;
-    }
-#pragma omp simd
-    for (int j = 0; j < n; ++j) {
-      LatentForward<float> o = bernoulli_forward_element<float>(E, tau, lq[j], lp[j], u[j]);
-      zo[j] = o.z;
-      tk[j] = o.kl;
-      tq[j] = o.logq;
-      tp[j] = o.logp;
-    }
-    sums.add(cols, e0, n, tk, tq, tp, kl, logq, logp);
-  }
+  float u[kGaussChunk], lp[kGaussChunk];
+  latent_forward_chunks(
+      rows, cols, z, kl, logq, logp,
+      HVAE4J_ELEMENT_FN(int64_t e0, int n) {
+        uniforms_chunk(seed, offset, e0, n, u);
+        copy_or_fill(lp, p_logits ? p_logits + e0 : nullptr, n, p_logit);
+      },
+      HVAE4J_ELEMENT_FN(int64_t i, int j) { return bernoulli_sample<float>(E, tau, q_logits[i], u[j]); },
+      HVAE4J_ELEMENT_FN(int64_t i, int j) {
+        return bernoulli_forward_element<float>(E, tau, q_logits[i], lp[j], u[j]);
+      });
 }
 
 template <int E>
