@@ -69,9 +69,7 @@ final class CapturedStep implements AutoCloseable {
         if (cfg.objective().freeBits() > 0) {
             return "free bits decide on the host which KL terms get gradients";
         }
-        boolean reinforce = model.spec().latents().stream().anyMatch(l -> !l.isGaussian()
-                && l.estimator().kind() == org.hvae4j.latent.Estimator.Kind.REINFORCE);
-        if (reinforce) {
+        if (model.spec().usesReinforce()) {
             return "REINFORCE keeps its baseline on the host";
         }
         return null;

@@ -36,6 +36,11 @@ public record LatentSpec(Type type, int size, Estimator estimator) {
         return type == Type.GAUSSIAN;
     }
 
+    /** A Bernoulli layer trained with score-function (REINFORCE) gradients. */
+    public boolean usesReinforce() {
+        return !isGaussian() && estimator.kind() == org.hvae4j.latent.Estimator.Kind.REINFORCE;
+    }
+
     /** Number of parameter tensors of this layer's distributions (μ and log σ², or logits). */
     int heads() {
         return isGaussian() ? 2 : 1;

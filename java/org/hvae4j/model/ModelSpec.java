@@ -80,6 +80,11 @@ public final class ModelSpec {
         return latents;
     }
 
+    /** Whether some latent layer is trained with REINFORCE (its running baseline lives on the host). */
+    public boolean usesReinforce() {
+        return latents.stream().anyMatch(LatentSpec::usesReinforce);
+    }
+
     /** Widths of the block below latent {@code i} (top-down index). */
     public int[] blockBelow(int i) {
         return blocks.get(i).clone();

@@ -75,9 +75,7 @@ public record Objective(Kind kind, int k, double freeBits) {
 
     /** Checks that this objective can train {@code spec}; the message names what does not fit. */
     public void validateFor(ModelSpec spec) {
-        boolean reinforce = spec.latents().stream().anyMatch(l -> !l.isGaussian()
-                && l.estimator().kind() == org.hvae4j.latent.Estimator.Kind.REINFORCE);
-        if (reinforce && kind != Kind.ELBO) {
+        if (spec.usesReinforce() && kind != Kind.ELBO) {
             throw new IllegalArgumentException("REINFORCE latents are trained with the ELBO objective, not " + this);
         }
         if (kind == Kind.IWAE_DREG) {

@@ -1,7 +1,6 @@
 package org.hvae4j.model;
 
 import java.util.EnumSet;
-import org.hvae4j.latent.Estimator;
 import org.hvae4j.latent.ImportanceWeights;
 import org.hvae4j.nn.Param;
 import org.hvae4j.tensor.Backend;
@@ -63,12 +62,7 @@ final class Objectives {
         }
         double value = mean(bound.toArray());
         if (train) {
-            if (obj.kind() == Objective.Kind.IWAE) {
-                m.backward(ps, iwaeWeights(m, ps, wnorm, false), EnumSet.allOf(Param.Role.class));
-            } else {
-                m.backward(ps, iwaeWeights(m, ps, wnorm, false), EnumSet.of(Param.Role.GENERATIVE));
-                m.backward(ps, iwaeWeights(m, ps, wsq, true), EnumSet.of(Param.Role.INFERENCE));
-            }
+            iwaeBackward(m, ps, obj, wnorm, wsq);
         }
         return new StepResult(value, recon, kl, -value, Double.NaN, false);
     }
@@ -133,6 +127,14 @@ final class Objectives {
         }
         meanInto(bound, obj0);
         k.axpby(-1f, obj0, 0f, loss, 1);
+        iwaeBackward(m, ps, obj, wnorm, wsq);
+    }
+
+    /**
+     * The backward passes of an importance-weighted objective: IWAE weights every parameter by w̃; DReG weights the
+     * generative parameters by w̃ and the inference parameters by w̃² along the path through z only.
+     */
+    private static void iwaeBackward(Hvae m, Hvae.Pass ps, Objective obj, Tensor wnorm, Tensor wsq) {
         if (obj.kind() == Objective.Kind.IWAE) {
             m.backward(ps, iwaeWeights(m, ps, wnorm, false), EnumSet.allOf(Param.Role.class));
         } else {
@@ -168,11 +170,7 @@ final class Objectives {
      */
     private static void reinforceSignals(Hvae m, Hvae.Pass ps, Hvae.Weights w, float[][] terms, double[] betaL,
             double[] baseline) {
-        boolean any = false;
-        for (int l = 0; l < m.depth; l++) {
-            any |= !m.lat[l].isGaussian() && m.lat[l].estimator().kind() == Estimator.Kind.REINFORCE;
-        }
-        if (!any) {
+        if (!m.spec.usesReinforce()) {
             return;
         }
         float[] lpx = ps.logpx.toArray();
@@ -194,7 +192,7 @@ final class Objectives {
         baseline[0] = Double.isNaN(baseline[0]) ? meanL : 0.9 * baseline[0] + 0.1 * meanL;
         Tensor s = m.be.fromArray(signal, ps.rows);
         for (int l = 0; l < m.depth; l++) {
-            if (!m.lat[l].isGaussian() && m.lat[l].estimator().kind() == Estimator.Kind.REINFORCE) {
+            if (m.lat[l].usesReinforce()) {
                 w.signal[l] = s;
             }
         }

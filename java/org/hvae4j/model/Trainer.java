@@ -41,8 +41,7 @@ public final class Trainer implements AutoCloseable {
         cfg.objective().validateFor(model.spec());
         this.model = model;
         this.cfg = cfg;
-        this.reinforce = model.spec().latents().stream().anyMatch(l -> !l.isGaussian()
-                && l.estimator().kind() == org.hvae4j.latent.Estimator.Kind.REINFORCE);
+        this.reinforce = model.spec().usesReinforce();
         this.adam = new Adam(model.parameters(), 0.9f, 0.999f, 1e-8f, (float) cfg.weightDecay(),
                 (float) cfg.clipNorm());
     }
