@@ -94,20 +94,19 @@ public final class CachingAllocator {
 
     public synchronized long allocate(long bytes) {
         long size = roundUp(bytes);
-        if (capturing != null) {
-            return allocateInPool(capturing, size);
-        }
-        ArrayDeque<Long> bin = bins.get(size);
-        long address;
-        if (bin != null && !bin.isEmpty()) {
-            address = bin.pop();
-            bytesCached -= size;
-        } else {
-            address = allocateRaw(size);
-        }
+        long address = capturing != null ? allocateInPool(capturing, size) : allocateShared(size);
         bytesInUse += size;
         peakBytesInUse = Math.max(peakBytesInUse, bytesInUse);
         return address;
+    }
+
+    private long allocateShared(long size) {
+        ArrayDeque<Long> bin = bins.get(size);
+        if (bin != null && !bin.isEmpty()) {
+            bytesCached -= size;
+            return bin.pop();
+        }
+        return allocateRaw(size);
     }
 
     private long allocateRaw(long size) {
@@ -127,16 +126,12 @@ public final class CachingAllocator {
 
     private long allocateInPool(Pool pool, long size) {
         ArrayDeque<Long> bin = pool.bins.get(size);
-        long address;
         if (bin != null && !bin.isEmpty()) {
-            address = bin.pop();
-        } else {
-            address = allocateRaw(size);
-            pool.sizes.put(address, size);
-            poolOf.put(address, pool);
+            return bin.pop();
         }
-        bytesInUse += size;
-        peakBytesInUse = Math.max(peakBytesInUse, bytesInUse);
+        long address = allocateRaw(size);
+        pool.sizes.put(address, size);
+        poolOf.put(address, pool);
         return address;
     }
 
