@@ -42,7 +42,7 @@ public final class SgemmFloor {
         }
         Backend cpu = Backend.cpu();
         double peak = peakGflops(cpu);
-        Objective obj = Objective.parse(objective.matches("iwae\\d+") ? "iwae:" + objective.substring(4) : objective);
+        Objective obj = BurdaModels.objective(objective);
         TrainConfig cfg = TrainConfig.defaults(1).withBatchSize(batch).withObjective(obj);
         SplittableRandom rng = new SplittableRandom(0);
         float[] grey = new float[batch * 784];

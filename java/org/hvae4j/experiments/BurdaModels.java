@@ -5,6 +5,7 @@ import org.hvae4j.latent.Likelihood;
 import org.hvae4j.model.Inference;
 import org.hvae4j.model.LatentSpec;
 import org.hvae4j.model.ModelSpec;
+import org.hvae4j.model.Objective;
 import org.hvae4j.tensor.Activation;
 
 /** The architectures of Burda, Grosse and Salakhutdinov (2015) used by the benchmarks and the results protocol. */
@@ -40,5 +41,10 @@ public final class BurdaModels {
             case "b2" -> twoLayerBernoulli(Estimator.straightThroughSigmoid());
             default -> throw new IllegalArgumentException("unknown model '" + name + "' (expected g1, g2 or b2)");
         };
+    }
+
+    /** A benchmark objective: {@link Objective#parse}'s spellings, or the PyTorch peer's "iwaeK" for iwae:K. */
+    public static Objective objective(String name) {
+        return Objective.parse(name.matches("iwae\\d+") ? "iwae:" + name.substring(4) : name);
     }
 }

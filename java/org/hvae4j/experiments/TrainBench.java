@@ -75,8 +75,7 @@ public final class TrainBench {
         if (batch < 1 || !(seconds > 0) || !(warmup >= 0)) {
             fail("need --batch >= 1, --seconds > 0, --warmup >= 0");
         }
-        Objective objective = Objective.parse(objectiveName.matches("iwae\\d+") ? "iwae:" + objectiveName.substring(4)
-                : objectiveName);
+        Objective objective = BurdaModels.objective(objectiveName);
         String objectiveLabel = switch (objective.kind()) {
             case ELBO -> "elbo";
             case IWAE -> "iwae" + objective.k();
