@@ -31,9 +31,13 @@ public final class Hvae implements AutoCloseable {
     final Net[] post;               // residual inference: Δ heads on [up features, prior features]
     final Net decoder;
     final Param sharedLogVariance;  // Gaussian likelihood with one learned log σ² per dimension, else null
+    // The likelihood a pass scores its x with: the model's, without in-kernel binarization (forward binarizes x first).
+    private final org.hvae4j.latent.Likelihood scored;
 
     public Hvae(ModelSpec spec, Backend backend, long seed) {
         this.spec = spec;
+        this.scored = spec.likelihood() instanceof org.hvae4j.latent.BernoulliLikelihood b && b.binarized()
+                ? org.hvae4j.latent.BernoulliLikelihood.of(false) : spec.likelihood();
         this.be = backend;
         this.depth = spec.latents().size();
         SplittableRandom rng = new SplittableRandom(seed);
@@ -271,18 +275,20 @@ public final class Hvae implements AutoCloseable {
 
     /** Samples layer l from q with prior params p (null: the fixed prior) into pass.z[l]. */
     private void sampleLayer(Pass ps, int l) {
-        if (ps.z[l] == null) {
-            ps.z[l] = emptySample(ps.rows, lat[l].size());
-        }
-        sampleInto(ps, l, ps.z[l]);
+        sampleInto(ps, l, outputs(ps, l));
     }
 
     /** Draws only z of layer l (its KL and densities come later, once its prior is known). */
     private void sampleZ(Pass ps, int l) {
+        sampleInto(ps, l, new LatentSample(outputs(ps, l).z(), null, null, null));
+    }
+
+    /** pass.z[l], allocated on first use. */
+    private LatentSample outputs(Pass ps, int l) {
         if (ps.z[l] == null) {
             ps.z[l] = emptySample(ps.rows, lat[l].size());
         }
-        sampleInto(ps, l, new LatentSample(ps.z[l].z(), null, null, null));
+        return ps.z[l];
     }
 
     private void sampleInto(Pass ps, int l, LatentSample out) {
@@ -307,18 +313,12 @@ public final class Hvae implements AutoCloseable {
         return spec.inference() == Inference.RESIDUAL && l < depth - 1 && lat[l].isGaussian();
     }
 
-    /** The likelihood a pass scores its (already binarized, where the model binarizes) x with. */
-    private org.hvae4j.latent.Likelihood scoredLikelihood() {
-        return spec.likelihood() instanceof org.hvae4j.latent.BernoulliLikelihood b && b.binarized()
-                ? org.hvae4j.latent.BernoulliLikelihood.of(false) : spec.likelihood();
-    }
-
     /** Runs the model on x (batch rows, on this backend) with k samples per example. */
     Pass forward(Tensor x, Tensor c, int k, Streams streams) {
         if (spec.likelihood() instanceof org.hvae4j.latent.BernoulliLikelihood b && b.binarized()) {
             // Dynamic binarization: the encoder must see the same binary x that the decoder reconstructs (and that
             // evaluation data is binarized to); the likelihood's in-place binarization of it would be the identity,
-            // so the pass scores x as it is (scoredLikelihood) and draws no noise for it.
+            // so the pass scores x as it is (scored) and draws no noise for it.
             x = b.binarize(x, streams.likelihood());
         }
         Pass ps = new Pass(x, c, k, streams);
@@ -330,7 +330,7 @@ public final class Hvae implements AutoCloseable {
         ps.decOut = decoder.forward(withC(ps.z[0].z(), ps.cK));
         ps.lik = likelihoodParams(ps.decOut.heads());
         ps.logpx = be.empty(ps.rows);
-        scoredLikelihood().logProb(ps.lik, x, streams.likelihood(), ps.logpx);
+        scored.logProb(ps.lik, x, streams.likelihood(), ps.logpx);
         return ps;
     }
 
@@ -490,7 +490,7 @@ public final class Hvae implements AutoCloseable {
         for (Tensor t : ps.lik) {
             dLik.add(be.empty(t.rows(), t.cols()));
         }
-        scoredLikelihood().backward(ps.lik, ps.x, ps.streams.likelihood(), w.lik, dLik);
+        scored.backward(ps.lik, ps.x, ps.streams.likelihood(), w.lik, dLik);
         if (sharedLogVariance != null) {
             if (gen) {
                 be.sumRows(dLik.get(1), sharedLogVariance.grad(), 1f, 1f);
