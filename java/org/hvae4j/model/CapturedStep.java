@@ -20,8 +20,12 @@ import org.hvae4j.tensor.Tensor;
  * is how the tests check it against the ordinary step.
  */
 final class CapturedStep implements AutoCloseable {
-    /** Floats of the Adam state (hvae4j_adam_state) before the statistics. */
+    /** Floats of the Adam state (hvae4j_adam_state, adam_state.h) before the statistics, and its fields' float slots. */
     private static final int ADAM_FLOATS = 8;
+    private static final int ADAM_LR = 0;
+    private static final int ADAM_NORM = 4;
+    private static final int ADAM_SKIP = 5;
+    private static final int ADAM_T = 6;  // int64, two slots
 
     private final Hvae model;
     private final Adam adam;
@@ -106,19 +110,20 @@ final class CapturedStep implements AutoCloseable {
         if (c != null && cb != c) {
             be.copy(cb, c);
         }
-        k.fill(state.address(), (float) lr, 1);
-        k.u64Update(state.address() + 24, adam.steps(), false);
+        k.fill(state.address() + 4L * ADAM_LR, (float) lr, 1);
+        k.u64Update(state.address() + 4L * ADAM_T, adam.steps(), false);
         k.u64Update(noiseStep.address(), step << 16, false);
         graph.launch();
         float[] s = state.toArray();
-        boolean skipped = Float.floatToRawIntBits(s[5]) != 0;
-        long t = (Float.floatToRawIntBits(s[6]) & 0xFFFFFFFFL) | ((long) Float.floatToRawIntBits(s[7]) << 32);
+        boolean skipped = Float.floatToRawIntBits(s[ADAM_SKIP]) != 0;
+        long t = (Float.floatToRawIntBits(s[ADAM_T]) & 0xFFFFFFFFL)
+                | ((long) Float.floatToRawIntBits(s[ADAM_T + 1]) << 32);
         adam.setSteps(t);
         double[] kl = new double[model.depth()];
         for (int l = 0; l < kl.length; l++) {
             kl[l] = s[ADAM_FLOATS + Objectives.STAT_KL + l];
         }
-        float norm = s[4];
+        float norm = s[ADAM_NORM];
         return new StepResult(s[ADAM_FLOATS + Objectives.STAT_OBJECTIVE],
                 s[ADAM_FLOATS + Objectives.STAT_RECONSTRUCTION], kl, s[ADAM_FLOATS + Objectives.STAT_LOSS],
                 skipped && Float.isFinite(norm) ? Double.NaN : norm, skipped);

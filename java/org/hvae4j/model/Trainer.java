@@ -58,8 +58,9 @@ public final class Trainer implements AutoCloseable {
         if (n != 1 && n != 2) {
             throw new IllegalArgumentException("workers must be 1 or 2, got " + n);
         }
-        if (n != 1 && captureSteps) {
-            throw new IllegalArgumentException("captured training steps run on one worker");
+        String why = captureSteps ? CapturedStep.unsupported(model, cfg, n) : null;
+        if (why != null) {
+            throw new IllegalArgumentException("training steps cannot be captured: " + why);
         }
         this.workers = n;
         return this;
