@@ -19,6 +19,7 @@ import org.hvae4j.tensor.Tensor;
  * one-worker step the products take and the rate they run at inside it. Not a test; prints one JSON line.
  * <pre>
  * java -cp ... org.hvae4j.bench.SgemmFloor --model g2 --objective iwae5 --batch 100 [--steps 200] [--cores 2]
+ *     [--shapes true]   (also one line per product shape: calls per step, GFLOP/s, share of the step)
  * </pre>
  */
 public final class SgemmFloor {
@@ -30,6 +31,7 @@ public final class SgemmFloor {
         int batch = 100;
         int steps = 200;
         int cores = Runtime.getRuntime().availableProcessors();
+        boolean shapes = false;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--model" -> model = args[i + 1];
@@ -37,6 +39,7 @@ public final class SgemmFloor {
                 case "--batch" -> batch = Integer.parseInt(args[i + 1]);
                 case "--steps" -> steps = Integer.parseInt(args[i + 1]);
                 case "--cores" -> cores = Integer.parseInt(args[i + 1]);
+                case "--shapes" -> shapes = Boolean.parseBoolean(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -57,12 +60,16 @@ public final class SgemmFloor {
             }
             GemmStats.reset();
             GemmStats.enable(true);
+            GemmStats.byShape(shapes);
             long t0 = System.nanoTime();
             for (int i = 0; i < steps; i++) {
                 t.step(x, null, 1e-3);
             }
             long wall = System.nanoTime() - t0;
             GemmStats.enable(false);
+            if (shapes) {
+                printShapes(steps, wall);
+            }
             double flopsPerExample = (double) GemmStats.flops() / ((double) steps * batch);
             double inStep = GemmStats.flops() / (double) GemmStats.nanos();
             double oneWorker = (double) steps * batch / (wall / 1e9);
@@ -74,6 +81,16 @@ public final class SgemmFloor {
                     model, objective, batch, peak, cores, flopsPerExample / 1e6,
                     cores * peak * 1e9 / flopsPerExample, oneWorker, GemmStats.nanos() / (double) wall, inStep));
         }
+    }
+
+    /** One JSON line per product shape, largest time share first: calls per step, GFLOP/s, share of the step. */
+    private static void printShapes(int steps, long wall) {
+        GemmStats.shapes().entrySet().stream()
+                .sorted((a, b) -> Long.compare(b.getValue()[2], a.getValue()[2]))
+                .forEach(e -> System.out.println(String.format(Locale.ROOT,
+                        "{\"shape\":\"%s\",\"calls_per_step\":%.1f,\"gflops\":%.1f,\"share_of_step\":%.3f}",
+                        e.getKey(), e.getValue()[0] / (double) steps, e.getValue()[1] / (double) e.getValue()[2],
+                        e.getValue()[2] / (double) wall)));
     }
 
     /** Best single-thread rate of a 1024 × 1024 × 1024 product over 20 repetitions, in GFLOP/s. */

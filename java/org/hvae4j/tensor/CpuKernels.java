@@ -69,7 +69,7 @@ final class CpuKernels implements Kernels {
                 transB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
                 m, n, k, alpha, new At(a, 0), lda, new At(b, 0), ldb, beta, new At(c, 0), ldc);
         if (t0 != 0) {
-            GemmStats.record(2L * m * n * k, System.nanoTime() - t0);
+            GemmStats.record(transA, transB, m, n, k, System.nanoTime() - t0);
         }
     }
 

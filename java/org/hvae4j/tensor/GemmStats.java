@@ -1,5 +1,8 @@
 package org.hvae4j.tensor;
 
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -12,6 +15,8 @@ public final class GemmStats {
     private static final LongAdder FLOPS = new LongAdder();
     private static final LongAdder NANOS = new LongAdder();
     private static final LongAdder CALLS = new LongAdder();
+    private static volatile boolean byShape;
+    private static final Map<String, long[]> SHAPES = new ConcurrentHashMap<>();
 
     private GemmStats() {}
 
@@ -23,16 +28,43 @@ public final class GemmStats {
         return enabled;
     }
 
-    static void record(long flops, long nanos) {
+    /** Also keeps calls, FLOPs and nanoseconds per product shape (see {@link #shapes()}). */
+    public static void byShape(boolean on) {
+        byShape = on;
+    }
+
+    static void record(boolean transA, boolean transB, int m, int n, int k, long nanos) {
+        long flops = 2L * m * n * k;
         FLOPS.add(flops);
         NANOS.add(nanos);
         CALLS.increment();
+        if (byShape) {
+            String key = (transA ? "T" : "N") + (transB ? "T" : "N") + " m=" + m + " n=" + n + " k=" + k;
+            long[] s = SHAPES.computeIfAbsent(key, x -> new long[3]);
+            synchronized (s) {
+                s[0]++;
+                s[1] += flops;
+                s[2] += nanos;
+            }
+        }
+    }
+
+    /** Per shape ("NT m=… n=… k=…", row-major operands as passed to cblas): {calls, FLOPs, nanoseconds}. */
+    public static Map<String, long[]> shapes() {
+        Map<String, long[]> r = new TreeMap<>();
+        SHAPES.forEach((k, v) -> {
+            synchronized (v) {
+                r.put(k, v.clone());
+            }
+        });
+        return r;
     }
 
     public static void reset() {
         FLOPS.reset();
         NANOS.reset();
         CALLS.reset();
+        SHAPES.clear();
     }
 
     public static long flops() {
