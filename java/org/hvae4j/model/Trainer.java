@@ -7,6 +7,7 @@ import java.util.List;
 import org.hvae4j.data.Batcher;
 import org.hvae4j.data.Dataset;
 import org.hvae4j.nn.Adam;
+import org.hvae4j.nn.HelperThread;
 import org.hvae4j.tensor.MemoryScope;
 import org.hvae4j.tensor.Tensor;
 
@@ -30,7 +31,7 @@ public final class Trainer implements AutoCloseable {
     private long skipped;
     private int workers = 1;
     private Hvae replica;
-    private java.util.concurrent.ExecutorService pool;
+    private HelperThread helper;
     private final double[] baseline2 = {Double.NaN};
     // REINFORCE keeps a running baseline per worker, which checkpoints do not hold: such models train on one.
     private final boolean reinforce;
@@ -149,7 +150,7 @@ public final class Trainer implements AutoCloseable {
             return skip(r, Double.NaN);
         }
         // Two workers: the second core also updates about half of the parameters.
-        float norm = adam.step((float) lr, workers == 2 && pool != null ? pool : null);
+        float norm = adam.step((float) lr, workers == 2 ? helper : null);
         if (!Float.isFinite(norm)) {
             return skip(r, norm);
         }
@@ -169,24 +170,29 @@ public final class Trainer implements AutoCloseable {
     private StepResult parallelPass(Tensor x, Tensor c) {
         if (replica == null) {
             replica = model.replica();
-            pool = java.util.concurrent.Executors.newSingleThreadExecutor(runnable -> {
-                Thread t = new Thread(runnable, "hvae4j-worker");
-                t.setDaemon(true);
-                return t;
-            });
+            helper = new HelperThread("hvae4j-worker");
         }
         int h = x.rows() / 2;
         try (Tensor x0 = x.rowsView(0, h); Tensor x1 = x.rowsView(h, x.rows());
                 Tensor c0 = c == null ? null : c.rowsView(0, h); Tensor c1 = c == null ? null : c.rowsView(h, c.rows())) {
-            java.util.concurrent.Future<StepResult> other = pool.submit(
-                    () -> pass(replica, x1, c1, new Hvae.Streams(cfg.seed(), 2 * step + 1), baseline2));
-            StepResult a = pass(model, x0, c0, new Hvae.Streams(cfg.seed(), 2 * step), baseline);
-            StepResult b = Adam.join(other);
+            helper.submit(() -> pass(replica, x1, c1, new Hvae.Streams(cfg.seed(), 2 * step + 1), baseline2));
+            StepResult a;
+            try {
+                a = pass(model, x0, c0, new Hvae.Streams(cfg.seed(), 2 * step), baseline);
+            } catch (RuntimeException | Error e) {
+                try {
+                    helper.join();  // the other half must be done before anything it uses is touched
+                } catch (RuntimeException | Error other) {
+                    e.addSuppressed(other);
+                }
+                throw e;
+            }
+            StepResult b = helper.join();
             // The two means averaged, each core taking about half of the parameters.
             int split = Adam.halfByElements(model.parameters());
-            java.util.concurrent.Future<?> half = pool.submit(() -> averageGradients(0, split));
+            helper.submit(() -> averageGradients(0, split));
             averageGradients(split, model.parameters().size());
-            Adam.join(half);
+            helper.join();
             double[] kl = new double[a.kl().length];
             for (int l = 0; l < kl.length; l++) {
                 kl[l] = 0.5 * (a.kl()[l] + b.kl()[l]);
@@ -345,8 +351,8 @@ public final class Trainer implements AutoCloseable {
         if (captured != null) {
             captured.close();
         }
-        if (pool != null) {
-            pool.shutdownNow();
+        if (helper != null) {
+            helper.close();  // waits for work in progress, which may use the replica
         }
         if (replica != null) {
             replica.close();

@@ -87,7 +87,7 @@ public final class Adam implements AutoCloseable {
      * {@link #step(float)} with the update of about half of the parameters run on {@code helper} (a CPU backend's
      * second core; the same result), or all on this thread when {@code helper} is null.
      */
-    public float step(float lr, java.util.concurrent.ExecutorService helper) {
+    public float step(float lr, HelperThread helper) {
         float norm = gradientNorm();
         if (!Float.isFinite(norm)) {
             return norm;
@@ -101,9 +101,9 @@ public final class Adam implements AutoCloseable {
         if (helper == null) {
             update(0, params.size(), lr, c1, c2);
         } else {
-            java.util.concurrent.Future<?> other = helper.submit(() -> update(0, split, lr, c1, c2));
+            helper.submit(() -> update(0, split, lr, c1, c2));
             update(split, params.size(), lr, c1, c2);
-            join(other);
+            helper.join();
         }
         return norm;
     }
@@ -114,24 +114,6 @@ public final class Adam implements AutoCloseable {
             Param p = params.get(i);
             be.kernels().adam(p.value().numel(), p.value().address(), p.grad().address(), p.m().address(),
                     p.v().address(), lr, beta1, beta2, eps, weightDecay, c1, c2, scale.address());
-        }
-    }
-
-    /** Waits for work run on another thread and returns its result, passing its failure on. */
-    public static <T> T join(java.util.concurrent.Future<T> f) {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for a helper thread", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException("helper thread failed: " + e.getCause(), e.getCause());
         }
     }
 
