@@ -32,6 +32,10 @@ public final class Trainer implements AutoCloseable {
     private int workers = 1;
     private Hvae replica;
     private HelperThread helper;
+    private Tensor normSqLow;
+    private Tensor normSqHigh;
+    // The gradient norm of a two-worker pass, summed from its halves while averaging them; NaN otherwise.
+    private float halvesNorm = Float.NaN;
     private final double[] baseline2 = {Double.NaN};
     // REINFORCE keeps a running baseline per worker, which checkpoints do not hold: such models train on one.
     private final boolean reinforce;
@@ -143,6 +147,7 @@ public final class Trainer implements AutoCloseable {
                 return r;
             }
         }
+        halvesNorm = Float.NaN;
         StepResult r = workers == 2 && !reinforce && x.rows() >= 2 && x.rows() % 2 == 0 ? parallelPass(x, c) : pass(model, x, c,
                 new Hvae.Streams(cfg.seed(), step), baseline);
         step++;
@@ -150,7 +155,8 @@ public final class Trainer implements AutoCloseable {
             return skip(r, Double.NaN);
         }
         // Two workers: the second core also updates about half of the parameters.
-        float norm = adam.step((float) lr, workers == 2 ? helper : null);
+        float norm = Float.isNaN(halvesNorm) ? adam.step((float) lr, workers == 2 ? helper : null)
+                : adam.step((float) lr, halvesNorm, helper);
         if (!Float.isFinite(norm)) {
             return skip(r, norm);
         }
@@ -170,6 +176,10 @@ public final class Trainer implements AutoCloseable {
     private StepResult parallelPass(Tensor x, Tensor c) {
         if (replica == null) {
             replica = model.replica();
+            try (MemoryScope own = MemoryScope.open()) {  // the trainer owns these, not a caller's scope
+                normSqLow = own.detach(model.backend().empty(1));
+                normSqHigh = own.detach(model.backend().empty(1));
+            }
             helper = new HelperThread("hvae4j-worker");
         }
         int h = x.rows() / 2;
@@ -190,9 +200,10 @@ public final class Trainer implements AutoCloseable {
             StepResult b = helper.join();
             // The two means averaged, each core taking about half of the parameters.
             int split = Adam.halfByElements(model.parameters());
-            helper.submit(() -> averageGradients(0, split));
-            averageGradients(split, model.parameters().size());
+            helper.submit(() -> averageGradients(0, split, normSqLow));
+            averageGradients(split, model.parameters().size(), normSqHigh);
             helper.join();
+            halvesNorm = (float) Math.sqrt((double) normSqLow.item() + normSqHigh.item());
             double[] kl = new double[a.kl().length];
             for (int l = 0; l < kl.length; l++) {
                 kl[l] = 0.5 * (a.kl()[l] + b.kl()[l]);
@@ -202,11 +213,16 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
-    private void averageGradients(int from, int to) {
+    /** Averages the replica's gradients of parameters [from, to) into the model's; their sum of squares to normSq. */
+    private void averageGradients(int from, int to, Tensor normSq) {
         var be = model.backend();
+        List<Tensor> grads = new ArrayList<>();
         for (int i = from; i < to; i++) {
-            be.axpby(0.5f, replica.parameters().get(i).grad(), 0.5f, model.parameters().get(i).grad());
+            Tensor g = model.parameters().get(i).grad();
+            be.axpby(0.5f, replica.parameters().get(i).grad(), 0.5f, g);
+            grads.add(g);
         }
+        be.sumSquares(grads, normSq);
     }
 
     private StepResult skip(StepResult r, double norm) {
@@ -356,6 +372,8 @@ public final class Trainer implements AutoCloseable {
         }
         if (replica != null) {
             replica.close();
+            normSqLow.close();
+            normSqHigh.close();
         }
         adam.close();
     }

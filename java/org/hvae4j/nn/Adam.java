@@ -88,7 +88,14 @@ public final class Adam implements AutoCloseable {
      * second core; the same result), or all on this thread when {@code helper} is null.
      */
     public float step(float lr, HelperThread helper) {
-        float norm = gradientNorm();
+        return step(lr, gradientNorm(), helper);
+    }
+
+    /**
+     * {@link #step(float, HelperThread)} with the global gradient norm already computed by the caller (two workers
+     * take the sums of squares of their halves of the parameters while averaging them).
+     */
+    public float step(float lr, float norm, HelperThread helper) {
         if (!Float.isFinite(norm)) {
             return norm;
         }
