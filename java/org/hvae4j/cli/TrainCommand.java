@@ -1,6 +1,9 @@
 package org.hvae4j.cli;
 
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import org.hvae4j.data.Batcher;
 import org.hvae4j.data.Dataset;
 import org.hvae4j.model.Checkpoint;
@@ -11,7 +14,11 @@ import org.hvae4j.model.Trainer;
 import org.hvae4j.tensor.Backend;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
 
 /** {@code hvae4j train}: trains a model and writes a run directory (see {@link RunReport}). */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
@@ -42,8 +49,15 @@ final class TrainCommand extends CliCommand {
 
     @Option(names = "--resume", paramLabel = "CHECKPOINT",
             description = "continue the run of this checkpoint (or run directory); its model and training "
-                    + "settings are used, --epochs may raise the total")
+                    + "settings are used, --epochs may raise the total (--workers and --graph may be given; other "
+                    + "model or training flags are refused)")
     Path resume;
+
+    /** Model and training flags a resumed run may still be given: they do not change what is trained. */
+    static final Set<String> RESUMABLE = Set.of("--epochs", "--workers", "--graph");
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--eval-k", paramLabel = "K", defaultValue = "100", converter = Converters.PositiveInt.class,
             description = "importance samples of the final test log-likelihood (default ${DEFAULT-VALUE})")
@@ -67,6 +81,7 @@ final class TrainCommand extends CliCommand {
         Trainer trainer;
         String name;
         if (resume != null) {
+            refuseSettingsOnResume();
             Path file = CheckpointOption.resolve(resume);
             trainer = Checkpoint.resume(file, backend, training.epochs);
             name = null;
@@ -115,6 +130,27 @@ final class TrainCommand extends CliCommand {
             }
             new RunReport(out, trainer, splits, evalSet, data.spec, backend).write(log, evalK, exportSafetensors,
                     this::println);
+        }
+    }
+
+    /**
+     * A resumed run continues with its checkpoint's model and training settings; a model or training flag that
+     * would change them is an error, not silently ignored.
+     */
+    private void refuseSettingsOnResume() {
+        ParseResult parsed = spec.commandLine().getParseResult();
+        Set<String> refused = new TreeSet<>();
+        for (String mixin : List.of("model", "training")) {
+            for (OptionSpec o : spec.mixins().get(mixin).options()) {
+                if (parsed.hasMatchedOption(o) && !RESUMABLE.contains(o.longestName())) {
+                    refused.add(o.longestName());
+                }
+            }
+        }
+        if (!refused.isEmpty()) {
+            throw new ConfigException("--resume continues with the checkpoint's model and training settings, so "
+                    + String.join(", ", refused) + " cannot be given with it (only --epochs, --workers and --graph "
+                    + "can); start a new run to change them");
         }
     }
 }

@@ -126,4 +126,16 @@ class CliEndToEndTest {
         assertEquals(2, summary.get("epochs"));
         assertEquals(10, ((Number) summary.get("steps")).intValue(), "270 training rows, batch 50: 5 steps/epoch");
     }
+
+    @Test
+    void resumeRefusesFlagsThatWouldChangeTheRun() throws IOException {
+        Path copy = tmp.resolve("resumed-refused");
+        Files.createDirectories(copy);
+        Files.copy(run.resolve("checkpoint.hvae"), copy.resolve("checkpoint.hvae"));
+        String err = CliErrorsTest.fails(Failures.USAGE, "--batch, --lr, --model cannot be given with it",
+                concat(new String[] {"train", "--resume", copy.toString(), "--epochs", "2", "--lr", "0.01",
+                        "--batch", "10", "--model", "g1"}, DATA));
+        assertTrue(err.contains("start a new run"), err);
+        assertTrue(Files.notExists(copy.resolve("metrics.csv")), "nothing was trained");
+    }
 }
