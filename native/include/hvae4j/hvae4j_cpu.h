@@ -49,7 +49,8 @@ int hvae4j_cpu_sum_squares(const float* x, int64_t n, int accumulate, float* out
 int hvae4j_cpu_gaussian_forward(int64_t rows, int64_t cols, int flags, const float* q_mu, const float* q_lv,
     const float* p_mu, const float* p_lv, uint64_t seed, uint64_t offset, float* z, float* kl, float* logq, float* logp);
 /* Gradients of sum(dz * z) + sum_r(w_kl[r] KL_r + w_logq[r] log q_r + w_logp[r] log p_r). dz may be null (zero);
- * d_p_mu and d_p_lv may be null for the standard prior. */
+ * Each output pair is optional: d_q_mu and d_q_lv both null, or d_p_mu and d_p_lv both null (always allowed with
+ * the standard prior), leaves that gradient out. */
 int hvae4j_cpu_gaussian_backward(int64_t rows, int64_t cols, int flags, const float* q_mu, const float* q_lv,
     const float* p_mu, const float* p_lv, uint64_t seed, uint64_t offset, const float* dz, const float* w_kl,
     const float* w_logq, const float* w_logp, float* d_q_mu, float* d_q_lv, float* d_p_mu, float* d_p_lv);
@@ -59,7 +60,9 @@ int hvae4j_cpu_gaussian_backward(int64_t rows, int64_t cols, int flags, const fl
  * The prior is p_logits, or the constant logit p_logit when p_logits is null. */
 int hvae4j_cpu_bernoulli_forward(int64_t rows, int64_t cols, int estimator, float tau, const float* q_logits,
     const float* p_logits, float p_logit, uint64_t seed, uint64_t offset, float* z, float* kl, float* logq, float* logp);
-/* signal: per-row learning signal (reward minus baseline) for REINFORCE, else ignored (may be null). */
+/* signal: per-row learning signal (reward minus baseline) for REINFORCE, else ignored (may be null).
+ * d_q_logits and d_p_logits are each optional (null: that gradient is left out; d_p_logits is unused without
+ * p_logits). */
 int hvae4j_cpu_bernoulli_backward(int64_t rows, int64_t cols, int estimator, float tau, const float* q_logits,
     const float* p_logits, float p_logit, uint64_t seed, uint64_t offset, const float* dz, const float* w_kl,
     const float* w_logq, const float* w_logp, const float* signal, float* d_q_logits, float* d_p_logits);

@@ -43,7 +43,7 @@ struct GaussianGrads {
 // a_mu, a_lv: the posterior inputs (mean and log-variance, or residuals). mp, lvp: the prior (ignored for the
 // standard normal). eps: the element's standard normal noise.
 template <typename T>
-HVAE4J_HD LatentForward<T> gaussian_forward_element(int flags, T a_mu, T a_lv, T mp, T lvp, T eps) {
+HVAE4J_HD_INLINE LatentForward<T> gaussian_forward_element(int flags, T a_mu, T a_lv, T mp, T lvp, T eps) {
   if (flags & GAUSSIAN_PRIOR_STANDARD) {
     mp = T(0);
     lvp = T(0);
@@ -64,7 +64,7 @@ HVAE4J_HD LatentForward<T> gaussian_forward_element(int flags, T a_mu, T a_lv, T
 // Gradients of  sum_elements( gz * z ) + wk * KL + wq * log q(z) + wp * log p(z)  with respect to the posterior
 // and prior inputs, for the reparameterized z = mu_q + sigma_q * eps.
 template <typename T>
-HVAE4J_HD GaussianGrads<T> gaussian_backward_element(int flags, T a_mu, T a_lv, T mp, T lvp, T eps, T gz, T wk,
+HVAE4J_HD_INLINE GaussianGrads<T> gaussian_backward_element(int flags, T a_mu, T a_lv, T mp, T lvp, T eps, T gz, T wk,
                                                      T wq, T wp) {
   const bool standard = (flags & GAUSSIAN_PRIOR_STANDARD) != 0;
   if (standard) {
@@ -108,13 +108,13 @@ HVAE4J_HD GaussianGrads<T> gaussian_backward_element(int flags, T a_mu, T a_lv, 
 // The sample of a Bernoulli latent with posterior logit lq and uniform u: hard 0/1 (u < sigmoid(lq)), or for the
 // Concrete estimator the relaxed sigmoid((lq - logit u) / tau), which tends to the hard sample as tau -> 0.
 template <typename T>
-HVAE4J_HD T bernoulli_sample(int estimator, T tau, T lq, T u) {
+HVAE4J_HD_INLINE T bernoulli_sample(int estimator, T tau, T lq, T u) {
   if (estimator == BERNOULLI_CONCRETE) return sigmoid((lq - logistic_from_uniform(u)) / tau);
   return bernoulli_decision((double)u, (double)lq) ? T(1) : T(0);
 }
 
 template <typename T>
-HVAE4J_HD LatentForward<T> bernoulli_forward_element(int estimator, T tau, T lq, T lp, T u) {
+HVAE4J_HD_INLINE LatentForward<T> bernoulli_forward_element(int estimator, T tau, T lq, T lp, T u) {
   LatentForward<T> o;
   o.z = bernoulli_sample(estimator, tau, lq, u);
   o.logq = bernoulli_log_prob(o.z, lq);
@@ -126,7 +126,7 @@ HVAE4J_HD LatentForward<T> bernoulli_forward_element(int estimator, T tau, T lq,
 // Gradients (d lq, d lp) of  gz * z + wk * KL + wq * log q(z) + wp * log p(z)  [+ signal * log q(z) for
 // REINFORCE], with dz/dlq given by the estimator.
 template <typename T>
-HVAE4J_HD void bernoulli_backward_element(int estimator, T tau, T lq, T lp, T u, T gz, T wk, T wq, T wp, T signal,
+HVAE4J_HD_INLINE void bernoulli_backward_element(int estimator, T tau, T lq, T lp, T u, T gz, T wk, T wq, T wp, T signal,
                                           T* d_lq, T* d_lp) {
   T z = bernoulli_sample(estimator, tau, lq, u);
   T q = sigmoid(lq);

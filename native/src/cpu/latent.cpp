@@ -46,6 +46,17 @@ void latent_rows(int64_t rows, int64_t cols, T* z, T* kl, T* logq, T* logp, Elem
   }
 }
 
+// The Gaussian backward's pointers: inputs present; each output pair (d_q_*, and d_p_* with a learned prior) either
+// both given or both null (that gradient is not wanted: the bottom-up pass takes dp before dz is known, dq after).
+template <typename T>
+bool gaussian_backward_args_ok(int64_t n, bool standard, const T* q_mu, const T* q_lv, const T* p_mu, const T* p_lv,
+                               const T* d_q_mu, const T* d_q_lv, const T* d_p_mu, const T* d_p_lv) {
+  if (n == 0) return true;
+  const bool pair_q = (d_q_mu == nullptr) == (d_q_lv == nullptr);
+  const bool pair_p = standard || (d_p_mu == nullptr) == (d_p_lv == nullptr);
+  return q_mu && q_lv && (standard || (p_mu && p_lv)) && pair_q && pair_p;
+}
+
 template <typename T>
 int gaussian_forward(int64_t rows, int64_t cols, int flags, const T* q_mu, const T* q_lv, const T* p_mu,
                      const T* p_lv, uint64_t seed, uint64_t offset, T* z, T* kl, T* logq, T* logp) {
@@ -66,8 +77,9 @@ int gaussian_backward(int64_t rows, int64_t cols, int flags, const T* q_mu, cons
                       const T* w_logp, T* d_q_mu, T* d_q_lv, T* d_p_mu, T* d_p_lv) {
   HVAE4J_REQUIRE(dims_ok(rows, cols) && (flags & ~GAUSSIAN_FLAGS_ALL) == 0);
   const bool standard = flags & GAUSSIAN_PRIOR_STANDARD;
-  HVAE4J_REQUIRE(rows * cols == 0 ||
-                 (q_mu && q_lv && d_q_mu && d_q_lv && (standard || (p_mu && p_lv && d_p_mu && d_p_lv))));
+  HVAE4J_REQUIRE(gaussian_backward_args_ok(rows * cols, standard, q_mu, q_lv, p_mu, p_lv, d_q_mu, d_q_lv, d_p_mu,
+                                           d_p_lv));
+  const bool want_q = d_q_mu != nullptr, want_p = !standard && d_p_mu != nullptr;
   NoiseCursor noise(seed, offset);
   for (int64_t r = 0; r < rows; ++r) {
     T wk = at_or(w_kl, r, T(0)), wq = at_or(w_logq, r, T(0)), wp = at_or(w_logp, r, T(0));
@@ -77,9 +89,11 @@ int gaussian_backward(int64_t rows, int64_t cols, int flags, const T* q_mu, cons
       GaussianGrads<T> d = gaussian_backward_element<T>(flags, q_mu[i], q_lv[i], standard ? T(0) : p_mu[i],
                                                         standard ? T(0) : p_lv[i], eps, at_or(dz, i, T(0)), wk,
                                                         wq, wp);
-      d_q_mu[i] = d.q_mu;
-      d_q_lv[i] = d.q_lv;
-      if (!standard) {
+      if (want_q) {
+        d_q_mu[i] = d.q_mu;
+        d_q_lv[i] = d.q_lv;
+      }
+      if (want_p) {
         d_p_mu[i] = d.p_mu;
         d_p_lv[i] = d.p_lv;
       }
@@ -264,7 +278,8 @@ HVAE4J_INLINE void gaussian_forward_f(int64_t rows, int64_t cols, const float* q
       HVAE4J_ELEMENT_FN(int64_t i, int j) { return element(i, j).z; }, element);
 }
 
-template <int F>
+// WQ / WP: whether d_q_* / d_p_* are written (the unwanted pair's arithmetic is left out at compile time).
+template <int F, bool WQ, bool WP>
 HVAE4J_INLINE void gaussian_backward_f(int64_t rows, int64_t cols, const float* q_mu, const float* q_lv,
                                        const float* p_mu, const float* p_lv, uint64_t seed, uint64_t offset,
                                        const float* dz, const float* w_kl, const float* w_logq, const float* w_logp,
@@ -280,17 +295,20 @@ HVAE4J_INLINE void gaussian_backward_f(int64_t rows, int64_t cols, const float* 
     const float *am = q_mu + e0, *al = q_lv + e0;
     const float* pm = standard ? nullptr : p_mu + e0;
     const float* pl = standard ? nullptr : p_lv + e0;
-    float *dqm = d_q_mu + e0, *dql = d_q_lv + e0;
-    float* dpm = standard ? nullptr : d_p_mu + e0;
-    float* dpl = standard ? nullptr : d_p_lv + e0;
+    float* dqm = WQ ? d_q_mu + e0 : nullptr;
+    float* dql = WQ ? d_q_lv + e0 : nullptr;
+    float* dpm = WP ? d_p_mu + e0 : nullptr;
+    float* dpl = WP ? d_p_lv + e0 : nullptr;
 #pragma omp simd
     for (int j = 0; j < n; ++j) {
       GaussianGrads<float> d = gaussian_backward_element<float>(F, am[j], al[j], standard ? 0.0f : pm[j],
                                                                 standard ? 0.0f : pl[j], eps[j], gz[j], wk[j],
                                                                 wq[j], wp[j]);
-      dqm[j] = d.q_mu;
-      dql[j] = d.q_lv;
-      if (!standard) {
+      if (WQ) {
+        dqm[j] = d.q_mu;
+        dql[j] = d.q_lv;
+      }
+      if (WP) {
         dpm[j] = d.p_mu;
         dpl[j] = d.p_lv;
       }
@@ -323,11 +341,17 @@ HVAE4J_CPU_CLONES void gaussian_backward_float(int64_t rows, int64_t cols, int f
                                                uint64_t seed, uint64_t offset, const float* dz, const float* w_kl,
                                                const float* w_logq, const float* w_logp, float* d_q_mu,
                                                float* d_q_lv, float* d_p_mu, float* d_p_lv) {
-#define HVAE4J_CALL(F)                                                                                   \
-  gaussian_backward_f<F>(rows, cols, q_mu, q_lv, p_mu, p_lv, seed, offset, dz, w_kl, w_logq, w_logp, d_q_mu, \
-                         d_q_lv, d_p_mu, d_p_lv)
+  const bool want_q = d_q_mu != nullptr, want_p = !(flags & GAUSSIAN_PRIOR_STANDARD) && d_p_mu != nullptr;
+#define HVAE4J_CALL_WANTS(F, WQ, WP)                                                                         \
+  gaussian_backward_f<F, WQ, WP>(rows, cols, q_mu, q_lv, p_mu, p_lv, seed, offset, dz, w_kl, w_logq, w_logp, \
+                                 d_q_mu, d_q_lv, d_p_mu, d_p_lv)
+#define HVAE4J_CALL(F)                                          \
+  if (want_q && want_p) HVAE4J_CALL_WANTS(F, true, true);       \
+  else if (want_q) HVAE4J_CALL_WANTS(F, true, false);           \
+  else if (want_p) HVAE4J_CALL_WANTS(F, false, !((F) & GAUSSIAN_PRIOR_STANDARD));
   switch (flags) { HVAE4J_GAUSSIAN_FLAG_CASES(HVAE4J_CALL) }
 #undef HVAE4J_CALL
+#undef HVAE4J_CALL_WANTS
 }
 
 template <>
@@ -349,8 +373,8 @@ int gaussian_backward<float>(int64_t rows, int64_t cols, int flags, const float*
                              float* d_q_lv, float* d_p_mu, float* d_p_lv) {
   HVAE4J_REQUIRE(dims_ok(rows, cols) && (flags & ~GAUSSIAN_FLAGS_ALL) == 0);
   const bool standard = flags & GAUSSIAN_PRIOR_STANDARD;
-  HVAE4J_REQUIRE(rows * cols == 0 ||
-                 (q_mu && q_lv && d_q_mu && d_q_lv && (standard || (p_mu && p_lv && d_p_mu && d_p_lv))));
+  HVAE4J_REQUIRE(gaussian_backward_args_ok(rows * cols, standard, q_mu, q_lv, p_mu, p_lv, d_q_mu, d_q_lv, d_p_mu,
+                                           d_p_lv));
   if (rows * cols == 0) return HVAE4J_OK;
   gaussian_backward_float(rows, cols, flags, q_mu, q_lv, p_mu, p_lv, seed, offset, dz, w_kl, w_logq, w_logp, d_q_mu,
                           d_q_lv, d_p_mu, d_p_lv);
@@ -380,7 +404,7 @@ int bernoulli_backward(int64_t rows, int64_t cols, int estimator, T tau, const T
                        T p_logit, uint64_t seed, uint64_t offset, const T* dz, const T* w_kl, const T* w_logq,
                        const T* w_logp, const T* signal, T* d_q_logits, T* d_p_logits) {
   HVAE4J_REQUIRE(dims_ok(rows, cols) && estimator_ok(estimator, tau));
-  HVAE4J_REQUIRE(rows * cols == 0 || (q_logits && d_q_logits && (!p_logits || d_p_logits)));
+  HVAE4J_REQUIRE(rows * cols == 0 || q_logits);
   HVAE4J_REQUIRE(estimator != BERNOULLI_REINFORCE || rows == 0 || signal);
   NoiseCursor noise(seed, offset);
   for (int64_t r = 0; r < rows; ++r) {
@@ -392,8 +416,8 @@ int bernoulli_backward(int64_t rows, int64_t cols, int estimator, T tau, const T
       T dq, dp;
       bernoulli_backward_element<T>(estimator, tau, q_logits[i], at_or(p_logits, i, p_logit), u,
                                     at_or(dz, i, T(0)), wk, wq, wp, sig, &dq, &dp);
-      d_q_logits[i] = dq;
-      if (p_logits) d_p_logits[i] = dp;
+      if (d_q_logits) d_q_logits[i] = dq;
+      if (p_logits && d_p_logits) d_p_logits[i] = dp;
     }
   }
   return HVAE4J_OK;
@@ -418,13 +442,14 @@ HVAE4J_INLINE void bernoulli_forward_f(int64_t rows, int64_t cols, float tau, co
       });
 }
 
-template <int E>
+// WQ / WP: whether d_q_logits / d_p_logits are written (the unwanted one's arithmetic is left out).
+template <int E, bool WQ, bool WP>
 HVAE4J_INLINE void bernoulli_backward_f(int64_t rows, int64_t cols, float tau, const float* q_logits,
                                         const float* p_logits, float p_logit, uint64_t seed, uint64_t offset,
                                         const float* dz, const float* w_kl, const float* w_logq, const float* w_logp,
                                         const float* signal, float* d_q_logits, float* d_p_logits) {
   float u[kGaussChunk], lp[kGaussChunk], gz[kGaussChunk], wk[kGaussChunk], wq[kGaussChunk], wp[kGaussChunk],
-      sg[kGaussChunk], dp[kGaussChunk];
+      sg[kGaussChunk];
   const int64_t total = rows * cols;
   for (int64_t e0 = 0; e0 < total; e0 += kGaussChunk) {
     const int n = (int)(total - e0 < kGaussChunk ? total - e0 : kGaussChunk);
@@ -433,15 +458,15 @@ HVAE4J_INLINE void bernoulli_backward_f(int64_t rows, int64_t cols, float tau, c
     copy_or_fill(gz, dz ? dz + e0 : nullptr, n, 0.0f);
     spread_rows(cols, e0, n, {w_kl, w_logq, w_logp, signal}, {wk, wq, wp, sg});
     const float* lq = q_logits + e0;
-    float* dq = d_q_logits + e0;
+    float* dq = WQ ? d_q_logits + e0 : nullptr;
+    float* dp = WP ? d_p_logits + e0 : nullptr;
 #pragma omp simd
     for (int j = 0; j < n; ++j) {
       float a, b;
       bernoulli_backward_element<float>(E, tau, lq[j], lp[j], u[j], gz[j], wk[j], wq[j], wp[j], sg[j], &a, &b);
-      dq[j] = a;
-      dp[j] = b;
+      if (WQ) dq[j] = a;
+      if (WP) dp[j] = b;
     }
-    if (p_logits) memcpy(d_p_logits + e0, dp, sizeof(float) * n);
   }
 }
 
@@ -467,11 +492,17 @@ HVAE4J_CPU_CLONES void bernoulli_backward_float(int64_t rows, int64_t cols, int 
                                                 uint64_t seed, uint64_t offset, const float* dz, const float* w_kl,
                                                 const float* w_logq, const float* w_logp, const float* signal,
                                                 float* d_q_logits, float* d_p_logits) {
-#define HVAE4J_CALL(E)                                                                                        \
-  bernoulli_backward_f<E>(rows, cols, tau, q_logits, p_logits, p_logit, seed, offset, dz, w_kl, w_logq, w_logp, \
-                          signal, d_q_logits, d_p_logits)
+  const bool want_q = d_q_logits != nullptr, want_p = p_logits != nullptr && d_p_logits != nullptr;
+#define HVAE4J_CALL_WANTS(E, WQ, WP)                                                                   \
+  bernoulli_backward_f<E, WQ, WP>(rows, cols, tau, q_logits, p_logits, p_logit, seed, offset, dz, w_kl, \
+                                  w_logq, w_logp, signal, d_q_logits, d_p_logits)
+#define HVAE4J_CALL(E)                                    \
+  if (want_q && want_p) HVAE4J_CALL_WANTS(E, true, true); \
+  else if (want_q) HVAE4J_CALL_WANTS(E, true, false);     \
+  else if (want_p) HVAE4J_CALL_WANTS(E, false, true);
   switch (estimator) { HVAE4J_ESTIMATOR_CASES(HVAE4J_CALL) }
 #undef HVAE4J_CALL
+#undef HVAE4J_CALL_WANTS
 }
 
 template <>
@@ -491,7 +522,7 @@ int bernoulli_backward<float>(int64_t rows, int64_t cols, int estimator, float t
                               const float* w_kl, const float* w_logq, const float* w_logp, const float* signal,
                               float* d_q_logits, float* d_p_logits) {
   HVAE4J_REQUIRE(dims_ok(rows, cols) && estimator_ok(estimator, tau));
-  HVAE4J_REQUIRE(rows * cols == 0 || (q_logits && d_q_logits && (!p_logits || d_p_logits)));
+  HVAE4J_REQUIRE(rows * cols == 0 || q_logits);
   HVAE4J_REQUIRE(estimator != BERNOULLI_REINFORCE || rows == 0 || signal);
   if (rows * cols == 0) return HVAE4J_OK;
   bernoulli_backward_float(rows, cols, estimator, tau, q_logits, p_logits, p_logit, seed, offset, dz, w_kl, w_logq,

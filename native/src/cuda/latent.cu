@@ -107,9 +107,11 @@ __global__ void gaussian_backward_kernel(int64_t rows, int64_t cols, int flags, 
     GaussianGrads<float> d = gaussian_backward_element<float>(
         flags, q_mu[i], q_lv[i], standard ? 0.0f : p_mu[i], standard ? 0.0f : p_lv[i], eps, at_or(dz, i, 0.0f),
         at_or(w_kl, r, 0.0f), at_or(w_logq, r, 0.0f), at_or(w_logp, r, 0.0f));
-    d_q_mu[i] = d.q_mu;
-    d_q_lv[i] = d.q_lv;
-    if (!standard) {
+    if (d_q_mu) {  // each output pair is optional (both pointers given or both null)
+      d_q_mu[i] = d.q_mu;
+      d_q_lv[i] = d.q_lv;
+    }
+    if (!standard && d_p_mu) {
       d_p_mu[i] = d.p_mu;
       d_p_lv[i] = d.p_lv;
     }
@@ -131,8 +133,8 @@ __global__ void bernoulli_backward_kernel(int64_t rows, int64_t cols, int estima
     bernoulli_backward_element<float>(estimator, tau, q_logits[i], at_or(p_logits, i, p_logit), u,
                                       at_or(dz, i, 0.0f), at_or(w_kl, r, 0.0f), at_or(w_logq, r, 0.0f),
                                       at_or(w_logp, r, 0.0f), at_or(signal, r, 0.0f), &dq, &dp);
-    d_q_logits[i] = dq;
-    if (p_logits) d_p_logits[i] = dp;
+    if (d_q_logits) d_q_logits[i] = dq;  // each gradient is optional
+    if (p_logits && d_p_logits) d_p_logits[i] = dp;
   }
 }
 
@@ -264,7 +266,8 @@ int hvae4j_cuda_gaussian_backward(int64_t rows, int64_t cols, int flags, const f
   HVAE4J_CUDA_REQUIRE(rows >= 0 && cols >= 0 && (flags & ~GAUSSIAN_FLAGS_ALL) == 0);
   const bool standard = flags & GAUSSIAN_PRIOR_STANDARD;
   HVAE4J_CUDA_REQUIRE(rows * cols == 0 ||
-                      (q_mu && q_lv && d_q_mu && d_q_lv && (standard || (p_mu && p_lv && d_p_mu && d_p_lv))));
+                      (q_mu && q_lv && (standard || (p_mu && p_lv)) && (d_q_mu == nullptr) == (d_q_lv == nullptr) &&
+                       (standard || (d_p_mu == nullptr) == (d_p_lv == nullptr))));
   if (rows * cols == 0) return HVAE4J_OK;
   gaussian_backward_kernel<<<grid_for(rows * cols), kThreads, 0, as_stream(stream)>>>(
       rows, cols, flags, q_mu, q_lv, p_mu, p_lv, seed, offset, offset_add, dz, w_kl, w_logq, w_logp, d_q_mu,
@@ -291,7 +294,7 @@ int hvae4j_cuda_bernoulli_backward(int64_t rows, int64_t cols, int estimator, fl
                                    const float* w_logq, const float* w_logp, const float* signal, float* d_q_logits,
                                    float* d_p_logits, void* stream) {
   HVAE4J_CUDA_REQUIRE(rows >= 0 && cols >= 0 && estimator_ok(estimator, tau));
-  HVAE4J_CUDA_REQUIRE(rows * cols == 0 || (q_logits && d_q_logits && (!p_logits || d_p_logits)));
+  HVAE4J_CUDA_REQUIRE(rows * cols == 0 || q_logits);
   HVAE4J_CUDA_REQUIRE(estimator != BERNOULLI_REINFORCE || rows == 0 || signal);
   if (rows * cols == 0) return HVAE4J_OK;
   bernoulli_backward_kernel<<<grid_for(rows * cols), kThreads, 0, as_stream(stream)>>>(

@@ -90,7 +90,8 @@ public final class BernoulliLatent {
     /**
      * Writes the logit gradients of Σ dz⊙z + Σ_r (w.kl·KL + w.logq·log q + w.logp·log p), with dz/dlq given by the
      * estimator; for REINFORCE, {@code signal} (per row: reward minus baseline) multiplies the score z − σ(lq) and
-     * dz is ignored. {@code dpLogits} is needed only when {@code pLogits} is given.
+     * dz is ignored. {@code dpLogits} is used only when {@code pLogits} is given. Either gradient may be left out
+     * (null): the kernel then skips its arithmetic.
      */
     public void backward(Tensor qLogits, Tensor pLogits, float pLogit, Noise noise, Tensor dz, RowWeights w,
             Tensor signal, Tensor dqLogits, Tensor dpLogits) {
@@ -106,12 +107,12 @@ public final class BernoulliLatent {
         } else {
             optionalPerRow(be, signal, rows, op, "signal");
         }
-        matrix(be, dqLogits, rows, size, op, "dqLogits");
+        optionalMatrix(be, dqLogits, rows, size, op, "dqLogits");
         if (pLogits != null) {
-            matrix(be, dpLogits, rows, size, op, "dpLogits");
+            optionalMatrix(be, dpLogits, rows, size, op, "dpLogits");
         }
         be.kernels().bernoulliBackward(rows, size, estimator.code(), estimator.temperature(), qLogits.address(),
                 addr(pLogits), pLogit, noise.seed(), noise.offset(), noise.offsetSource(), addr(dz), addr(w.kl()), addr(w.logq()),
-                addr(w.logp()), addr(signal), dqLogits.address(), pLogits == null ? 0 : dpLogits.address());
+                addr(w.logp()), addr(signal), addr(dqLogits), pLogits == null ? 0 : addr(dpLogits));
     }
 }

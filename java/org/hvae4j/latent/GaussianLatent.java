@@ -94,6 +94,16 @@ public final class GaussianLatent {
                 addr(out.logp()));
     }
 
+    private void optionalPair(Backend be, Tensor mu, Tensor logVar, int rows, String op, String muName,
+            String lvName) {
+        if ((mu == null) != (logVar == null)) {
+            throw new IllegalArgumentException(op + ": " + muName + " and " + lvName
+                    + " are given together or left out together");
+        }
+        optionalMatrix(be, mu, rows, size, op, muName);
+        optionalMatrix(be, logVar, rows, size, op, lvName);
+    }
+
     /** The analytic KL(q‖p) per row (a new [rows] tensor). */
     public Tensor kl(Tensor qMu, Tensor qLogVar, Tensor pMu, Tensor pLogVar) {
         try (LatentSample s = rsample(qMu, qLogVar, pMu, pLogVar, new Noise(0, 0))) {
@@ -107,7 +117,9 @@ public final class GaussianLatent {
      * Writes into dqMu, dqLogVar (and dpMu, dpLogVar unless the prior is standard) the gradient of
      * Σ dz⊙z + Σ_r (w.kl·KL + w.logq·log q + w.logp·log p). With {@code logqPathOnly}, log q's gradient flows only
      * through z (the "sticking the landing" / DReG estimator), not through the density's own parameters.
-     * {@code dz} may be null (no downstream use of z).
+     * {@code dz} may be null (no downstream use of z). Either gradient pair may be left out by passing both of its
+     * tensors as null (dqMu and dqLogVar, or dpMu and dpLogVar): a bottom-up pass takes the prior's gradient before
+     * dz is known and the posterior's after, and the kernel then skips the other pair's arithmetic.
      */
     public void backward(Tensor qMu, Tensor qLogVar, Tensor pMu, Tensor pLogVar, Noise noise, Tensor dz,
             RowWeights w, boolean logqPathOnly, Tensor dqMu, Tensor dqLogVar, Tensor dpMu, Tensor dpLogVar) {
@@ -118,15 +130,13 @@ public final class GaussianLatent {
         optionalPerRow(be, w.kl(), rows, op, "w.kl");
         optionalPerRow(be, w.logq(), rows, op, "w.logq");
         optionalPerRow(be, w.logp(), rows, op, "w.logp");
-        matrix(be, dqMu, rows, size, op, "dqMu");
-        matrix(be, dqLogVar, rows, size, op, "dqLogVar");
+        optionalPair(be, dqMu, dqLogVar, rows, op, "dqMu", "dqLogVar");
         if (pMu != null) {
-            matrix(be, dpMu, rows, size, op, "dpMu");
-            matrix(be, dpLogVar, rows, size, op, "dpLogVar");
+            optionalPair(be, dpMu, dpLogVar, rows, op, "dpMu", "dpLogVar");
         }
         be.kernels().gaussianBackward(rows, size, flags(pMu, logqPathOnly), qMu.address(), qLogVar.address(),
-                addr(pMu), addr(pLogVar), noise.seed(), noise.offset(), noise.offsetSource(), addr(dz), addr(w.kl()), addr(w.logq()),
-                addr(w.logp()), dqMu.address(), dqLogVar.address(), pMu == null ? 0 : dpMu.address(),
-                pMu == null ? 0 : dpLogVar.address());
+                addr(pMu), addr(pLogVar), noise.seed(), noise.offset(), noise.offsetSource(), addr(dz), addr(w.kl()),
+                addr(w.logq()), addr(w.logp()), addr(dqMu), addr(dqLogVar), pMu == null ? 0 : addr(dpMu),
+                pMu == null ? 0 : addr(dpLogVar));
     }
 }

@@ -438,27 +438,36 @@ public final class Hvae implements AutoCloseable {
     private record LayerGrads(List<Tensor> dq, List<Tensor> dp) {}
 
     private LayerGrads latentBackward(Pass ps, int l, Tensor dz, Weights w) {
+        return latentBackward(ps, l, dz, w, true, true);
+    }
+
+    /**
+     * The gradients of layer l's latent op; {@code wantDq} / {@code wantDp} false leaves that side out (null in the
+     * result; the kernel skips its arithmetic).
+     */
+    private LayerGrads latentBackward(Pass ps, int l, Tensor dz, Weights w, boolean wantDq, boolean wantDp) {
         LatentSpec s = lat[l];
         List<Tensor> q = ps.q[l], p = ps.p[l];
         Noise noise = ps.streams.latent(l);
-        List<Tensor> dq = new ArrayList<>(), dp = p == null ? null : new ArrayList<>();
-        for (Tensor t : q) {
-            dq.add(be.empty(t.rows(), t.cols()));
-        }
-        if (p != null) {
-            for (Tensor t : p) {
-                dp.add(be.empty(t.rows(), t.cols()));
-            }
-        }
+        List<Tensor> dq = wantDq ? emptyLike(q) : null;
+        List<Tensor> dp = p != null && wantDp ? emptyLike(p) : null;
         if (s.isGaussian()) {
             gaussian(l).backward(q.get(0), q.get(1), p == null ? null : p.get(0), p == null ? null : p.get(1), noise,
-                    dz, w.row(l), w.logqPathOnly, dq.get(0), dq.get(1), p == null ? null : dp.get(0),
-                    p == null ? null : dp.get(1));
+                    dz, w.row(l), w.logqPathOnly, dq == null ? null : dq.get(0), dq == null ? null : dq.get(1),
+                    dp == null ? null : dp.get(0), dp == null ? null : dp.get(1));
         } else {
             BernoulliLatent.of(s.size(), s.estimator()).backward(q.get(0), p == null ? null : p.get(0), 0f, noise, dz,
-                    w.row(l), w.signal[l], dq.get(0), p == null ? null : dp.get(0));
+                    w.row(l), w.signal[l], dq == null ? null : dq.get(0), dp == null ? null : dp.get(0));
         }
         return new LayerGrads(dq, dp);
+    }
+
+    private List<Tensor> emptyLike(List<Tensor> ts) {
+        List<Tensor> r = new ArrayList<>();
+        for (Tensor t : ts) {
+            r.add(be.empty(t.rows(), t.cols()));
+        }
+        return r;
     }
 
     private List<Tensor> sumRepeats(List<Tensor> ds, int k) {
@@ -517,7 +526,7 @@ public final class Hvae implements AutoCloseable {
             if (prior[l] == null) {
                 continue;
             }
-            LayerGrads g = latentBackward(ps, l, null, w);
+            LayerGrads g = latentBackward(ps, l, null, w, false, true);
             List<Tensor> dIn = prior[l].backward(ps.priorOut[l], g.dp(), null, gen,
                     l == depth - 1 ? new boolean[] {false} : need(nIn, true));
             if (l < depth - 1) {
@@ -526,7 +535,7 @@ public final class Hvae implements AutoCloseable {
         }
         // Then top-down: each layer's dz is complete once the encoder above it has passed its input gradient down.
         for (int l = depth - 1; l >= 0; l--) {
-            LayerGrads g = latentBackward(ps, l, dz[l], w);
+            LayerGrads g = latentBackward(ps, l, dz[l], w, true, false);  // dp was taken above
             List<Tensor> dq = l == 0 ? sumRepeats(g.dq(), ps.k) : g.dq();
             List<Tensor> dIn = enc[l].backward(ps.encOut[l], dq, null, inf, need(nIn, l > 0));
             if (l > 0) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.util.List;
 import org.hvae4j.tensor.Backend;
 import org.hvae4j.tensor.MemoryScope;
+import org.hvae4j.tensor.NativeException;
 import org.hvae4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -151,6 +152,14 @@ class NumericsTest {
                     () -> BernoulliLikelihood.of(false).logProb(List.of(cpu.zeros(6, 5)), cpu.zeros(4, 5),
                             new Noise(0, 0)));
             assertTrue(e.getMessage().contains("[4, 5]") && e.getMessage().contains("[6, 5]"), e.getMessage());
+            // An output pair is given whole or left out whole.
+            e = assertThrows(IllegalArgumentException.class, () -> g.backward(a, a, a, a, new Noise(0, 0), null,
+                    new RowWeights(null, null, null), false, cpu.zeros(4, 3), null, cpu.zeros(4, 3), cpu.zeros(4, 3)));
+            assertTrue(e.getMessage().contains("dqMu and dqLogVar"), e.getMessage());
+            NativeException ne = assertThrows(NativeException.class, () -> cpu.kernels().gaussianBackward(4, 3, 0,
+                    a.address(), a.address(), a.address(), a.address(), 0, 0, 0, 0, 0, 0, 0, a.address(),
+                    a.address(), a.address(), 0));
+            assertTrue(ne.getMessage().contains("gaussian"), ne.getMessage());
             assertThrows(IllegalArgumentException.class, () -> GaussianLikelihood.fixed(-1));
             assertThrows(IllegalArgumentException.class, () -> BernoulliLatent.logitOf(1.0));
         }
@@ -273,6 +282,30 @@ class NumericsTest {
                 for (int j = 0; j < 4; j++) {
                     close(F64.read(gd[j], n), g[j].toArray(), 2e-5, at + ": " + names[j]);
                 }
+                // One output pair left out (null): the other matches the reference as the full call's does, and
+                // nothing is written for the missing pair (the bottom-up pass takes dp and dq in two calls).
+                boolean standard = (flags & 1) != 0;
+                for (int want = 1; want <= (standard ? 1 : 2); want++) {
+                    Tensor[] h = new Tensor[4];
+                    for (int j = 0; j < 4; j++) {
+                        h[j] = cpu.full(Float.NaN, Math.max(n, 1));
+                    }
+                    boolean q = want == 1;
+                    cpu.kernels().gaussianBackward(rows, cols, flags, t[0].address(), t[1].address(),
+                            t[2].address(), t[3].address(), seed, offset, 0, nulls ? 0 : t[4].address(),
+                            tw[0].address(), nulls ? 0 : tw[1].address(), tw[2].address(), q ? h[0].address() : 0,
+                            q ? h[1].address() : 0, q ? 0 : h[2].address(), q ? 0 : h[3].address());
+                    for (int j = 0; j < 4; j++) {
+                        float[] got = java.util.Arrays.copyOf(h[j].toArray(), n);
+                        if ((j < 2) == q && !(standard && j >= 2)) {
+                            close(F64.read(gd[j], n), got, 2e-5, at + ": " + names[j] + " alone");
+                        } else {
+                            for (float v : got) {
+                                assertTrue(Float.isNaN(v), at + ": " + names[j] + " was not asked for but written");
+                            }
+                        }
+                    }
+                }
             }
         }
     }
@@ -357,6 +390,18 @@ class NumericsTest {
                     close(F64.read(gqd, n), gq.toArray(), 2e-5, at + ": d q logits");
                     if (perElementPrior) {
                         close(F64.read(gpd, n), gp.toArray(), 2e-5, at + ": d p logits");
+                    }
+                    // Each gradient alone (the other null): the reference's values, nothing written for the other.
+                    for (int want = 0; want < (perElementPrior ? 2 : 1); want++) {
+                        Tensor hq = cpu.full(Float.NaN, Math.max(n, 1)), hp = cpu.full(Float.NaN, Math.max(n, 1));
+                        cpu.kernels().bernoulliBackward(rows, cols, estimator, tau, t[0].address(), pf, pConst, seed,
+                                offset, 0, t[2].address(), tw[0].address(), tw[1].address(), tw[2].address(),
+                                tw[3].address(), want == 0 ? hq.address() : 0, want == 1 ? hp.address() : 0);
+                        Tensor asked = want == 0 ? hq : hp, other = want == 0 ? hp : hq;
+                        close(F64.read(want == 0 ? gqd : gpd, n), asked.toArray(), 2e-5, at + ": one gradient alone");
+                        for (float v : java.util.Arrays.copyOf(other.toArray(), n)) {
+                            assertTrue(Float.isNaN(v), at + ": the gradient not asked for was written");
+                        }
                     }
                 }
             }
