@@ -185,24 +185,15 @@ public final class Trainer implements AutoCloseable {
         int h = x.rows() / 2;
         try (Tensor x0 = x.rowsView(0, h); Tensor x1 = x.rowsView(h, x.rows());
                 Tensor c0 = c == null ? null : c.rowsView(0, h); Tensor c1 = c == null ? null : c.rowsView(h, c.rows())) {
-            helper.submit(() -> pass(replica, x1, c1, new Hvae.Streams(cfg.seed(), 2 * step + 1), baseline2));
-            StepResult a;
-            try {
-                a = pass(model, x0, c0, new Hvae.Streams(cfg.seed(), 2 * step), baseline);
-            } catch (RuntimeException | Error e) {
-                try {
-                    helper.join();  // the other half must be done before anything it uses is touched
-                } catch (RuntimeException | Error other) {
-                    e.addSuppressed(other);
-                }
-                throw e;
-            }
-            StepResult b = helper.join();
+            StepResult[] mine = new StepResult[1];
+            StepResult b = helper.alongside(
+                    () -> pass(replica, x1, c1, new Hvae.Streams(cfg.seed(), 2 * step + 1), baseline2),
+                    () -> mine[0] = pass(model, x0, c0, new Hvae.Streams(cfg.seed(), 2 * step), baseline));
+            StepResult a = mine[0];
             // The two means averaged, each core taking about half of the parameters.
             int split = Adam.halfByElements(model.parameters());
-            helper.submit(() -> averageGradients(0, split, normSqLow));
-            averageGradients(split, model.parameters().size(), normSqHigh);
-            helper.join();
+            helper.alongside(() -> averageGradients(0, split, normSqLow),
+                    () -> averageGradients(split, model.parameters().size(), normSqHigh));
             halvesNorm = (float) Math.sqrt((double) normSqLow.item() + normSqHigh.item());
             double[] kl = new double[a.kl().length];
             for (int l = 0; l < kl.length; l++) {

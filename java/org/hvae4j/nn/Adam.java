@@ -108,9 +108,7 @@ public final class Adam implements AutoCloseable {
         if (helper == null) {
             update(0, params.size(), lr, c1, c2);
         } else {
-            helper.submit(() -> update(0, split, lr, c1, c2));
-            update(split, params.size(), lr, c1, c2);
-            helper.join();
+            helper.alongside(() -> update(0, split, lr, c1, c2), () -> update(split, params.size(), lr, c1, c2));
         }
         return norm;
     }

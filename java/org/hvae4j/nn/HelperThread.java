@@ -5,7 +5,7 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A second thread for the CPU backend's second core, handed one piece of work at a time ({@link #submit}, then
- * {@link #join}). A training step hands it work three times (half a batch, half of the gradient averaging, half of
+ * {@link #join}; {@link #alongside} does both around the caller's own share). A training step hands it work three times (half a batch, half of the gradient averaging, half of
  * the Adam update), each a millisecond or less at batch 100, so the hand-offs are made without the operating system
  * where possible: both sides busy-wait (with {@link Thread#onSpinWait}) for up to {@link #SPIN_NANOS} before
  * parking. Parking and waking a thread measured 0.1–0.4 ms per hand-off on a 2-core VM, against a few microseconds
@@ -55,6 +55,34 @@ public final class HelperThread implements AutoCloseable {
             work.run();
             return null;
         });
+    }
+
+    /**
+     * Hands {@code theirs} to the thread, runs {@code mine} on the caller's, and returns {@code theirs}'s result. The
+     * wait happens even when {@code mine} fails (its failure is thrown, with {@code theirs}'s added as suppressed), so
+     * nothing the two share is touched while the other thread still works on it.
+     */
+    public <T> T alongside(Callable<T> theirs, Runnable mine) {
+        submit(theirs);
+        try {
+            mine.run();
+        } catch (RuntimeException | Error e) {
+            try {
+                join();
+            } catch (RuntimeException | Error other) {
+                e.addSuppressed(other);
+            }
+            throw e;
+        }
+        return join();
+    }
+
+    /** {@link #alongside(Callable, Runnable)} for two pieces of work without results. */
+    public void alongside(Runnable theirs, Runnable mine) {
+        alongside(() -> {
+            theirs.run();
+            return null;
+        }, mine);
     }
 
     /**

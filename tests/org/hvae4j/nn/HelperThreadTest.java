@@ -54,6 +54,25 @@ class HelperThreadTest {
     }
 
     @Test
+    void alongsideWaitsForTheOtherShareEvenWhenTheCallersFails() {
+        try (HelperThread h = new HelperThread("test-helper")) {
+            AtomicInteger theirs = new AtomicInteger();
+            assertEquals(3, (int) h.alongside(() -> 3, theirs::incrementAndGet));
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> h.alongside(() -> {
+                Thread.sleep(30);
+                theirs.incrementAndGet();
+                throw new IllegalArgumentException("theirs failed too");
+            }, () -> {
+                throw new IllegalStateException("mine failed");
+            }));
+            assertEquals("mine failed", e.getMessage());
+            assertEquals(2, theirs.get(), "the other share had finished before the failure was thrown");
+            assertEquals("theirs failed too", e.getSuppressed()[0].getMessage());
+            h.alongside(() -> {}, () -> {});  // free again
+        }
+    }
+
+    @Test
     void closeWaitsForWorkInProgressAndThenRefusesWork() {
         HelperThread h = new HelperThread("test-helper");
         AtomicInteger done = new AtomicInteger();
