@@ -16,10 +16,10 @@ PHASE=${1:-check}
 shift || true
 
 B=target/gpu-bundle
-if [ ! -d "$B" ]; then
-    [ -f target/gpu-bundle.tgz ] || { echo "run.sh: target/gpu-bundle.tgz missing (bench/gpu/bundle.sh, then carry it)" >&2; exit 2; }
-    tar xzf target/gpu-bundle.tgz -C target
-fi
+# Unpacked afresh from the carried archive on every call: a folder left by an earlier call may hold an older build.
+[ -f target/gpu-bundle.tgz ] || { echo "run.sh: target/gpu-bundle.tgz missing (bench/gpu/bundle.sh, then carry it)" >&2; exit 2; }
+rm -rf "$B"
+tar xzf target/gpu-bundle.tgz -C target
 export PATH="$PWD/$B/jre/bin:$PATH"
 PYTHON=${PYTHON:-python3}
 
