@@ -316,6 +316,13 @@ HVAE4J_INLINE void gaussian_backward_f(int64_t rows, int64_t cols, const float* 
   }
 }
 
+// Calls CALL(K, WQ, WP) with the compile-time output set of the run-time (want_q, want_p) of a backward kernel;
+// nothing when neither is wanted. P is what WP is when p is wanted (false where p cannot be, e.g. the standard prior).
+#define HVAE4J_CALL_WANTED(CALL, K, P)       \
+  if (want_q && want_p) CALL(K, true, P);    \
+  else if (want_q) CALL(K, true, false);     \
+  else if (want_p) CALL(K, false, P);
+
 #define HVAE4J_GAUSSIAN_FLAG_CASES(CALL) \
   case 0: CALL(0); break;                \
   case 1: CALL(1); break;                \
@@ -345,10 +352,7 @@ HVAE4J_CPU_CLONES void gaussian_backward_float(int64_t rows, int64_t cols, int f
 #define HVAE4J_CALL_WANTS(F, WQ, WP)                                                                         \
   gaussian_backward_f<F, WQ, WP>(rows, cols, q_mu, q_lv, p_mu, p_lv, seed, offset, dz, w_kl, w_logq, w_logp, \
                                  d_q_mu, d_q_lv, d_p_mu, d_p_lv)
-#define HVAE4J_CALL(F)                                          \
-  if (want_q && want_p) HVAE4J_CALL_WANTS(F, true, true);       \
-  else if (want_q) HVAE4J_CALL_WANTS(F, true, false);           \
-  else if (want_p) HVAE4J_CALL_WANTS(F, false, !((F) & GAUSSIAN_PRIOR_STANDARD));
+#define HVAE4J_CALL(F) HVAE4J_CALL_WANTED(HVAE4J_CALL_WANTS, F, !((F) & GAUSSIAN_PRIOR_STANDARD))
   switch (flags) { HVAE4J_GAUSSIAN_FLAG_CASES(HVAE4J_CALL) }
 #undef HVAE4J_CALL
 #undef HVAE4J_CALL_WANTS
@@ -496,10 +500,7 @@ HVAE4J_CPU_CLONES void bernoulli_backward_float(int64_t rows, int64_t cols, int 
 #define HVAE4J_CALL_WANTS(E, WQ, WP)                                                                   \
   bernoulli_backward_f<E, WQ, WP>(rows, cols, tau, q_logits, p_logits, p_logit, seed, offset, dz, w_kl, \
                                   w_logq, w_logp, signal, d_q_logits, d_p_logits)
-#define HVAE4J_CALL(E)                                    \
-  if (want_q && want_p) HVAE4J_CALL_WANTS(E, true, true); \
-  else if (want_q) HVAE4J_CALL_WANTS(E, true, false);     \
-  else if (want_p) HVAE4J_CALL_WANTS(E, false, true);
+#define HVAE4J_CALL(E) HVAE4J_CALL_WANTED(HVAE4J_CALL_WANTS, E, true)
   switch (estimator) { HVAE4J_ESTIMATOR_CASES(HVAE4J_CALL) }
 #undef HVAE4J_CALL
 #undef HVAE4J_CALL_WANTS
