@@ -437,10 +437,6 @@ public final class Hvae implements AutoCloseable {
     /** Gradients of one latent layer's op: dq (posterior params), dp (prior params or null). */
     private record LayerGrads(List<Tensor> dq, List<Tensor> dp) {}
 
-    private LayerGrads latentBackward(Pass ps, int l, Tensor dz, Weights w) {
-        return latentBackward(ps, l, dz, w, true, true);
-    }
-
     /**
      * The gradients of layer l's latent op; {@code wantDq} / {@code wantDp} false leaves that side out (null in the
      * result; the kernel skips its arithmetic).
@@ -547,7 +543,7 @@ public final class Hvae implements AutoCloseable {
     private void backwardTopDown(Pass ps, Weights w, Tensor[] dz, boolean gen, boolean inf, int nIn) {
         List<Tensor>[] dUp = upGradients(ps);
         for (int l = 0; l < depth; l++) {
-            LayerGrads g = latentBackward(ps, l, dz[l], w);
+            LayerGrads g = latentBackward(ps, l, dz[l], w, true, true);
             List<Tensor> dp = g.dp();
             List<Tensor> extraPriorFeat = null;
             if (l == depth - 1) {

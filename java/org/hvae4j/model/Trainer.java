@@ -34,8 +34,6 @@ public final class Trainer implements AutoCloseable {
     private HelperThread helper;
     private Tensor normSqLow;
     private Tensor normSqHigh;
-    // The gradient norm of a two-worker pass, summed from its halves while averaging them; NaN otherwise.
-    private float halvesNorm = Float.NaN;
     private final double[] baseline2 = {Double.NaN};
     // REINFORCE keeps a running baseline per worker, which checkpoints do not hold: such models train on one.
     private final boolean reinforce;
@@ -63,9 +61,8 @@ public final class Trainer implements AutoCloseable {
         if (n != 1 && n != 2) {
             throw new IllegalArgumentException("workers must be 1 or 2, got " + n);
         }
-        String why = captureSteps ? CapturedStep.unsupported(model, cfg, n) : null;
-        if (why != null) {
-            throw new IllegalArgumentException("training steps cannot be captured: " + why);
+        if (captureSteps) {
+            requireCapturable(n);
         }
         this.workers = n;
         return this;
@@ -86,13 +83,17 @@ public final class Trainer implements AutoCloseable {
      */
     public Trainer withCapturedSteps(boolean on) {
         if (on) {
-            String why = CapturedStep.unsupported(model, cfg, workers);
-            if (why != null) {
-                throw new IllegalArgumentException("training steps cannot be captured: " + why);
-            }
+            requireCapturable(workers);
         }
         this.captureSteps = on;
         return this;
+    }
+
+    private void requireCapturable(int withWorkers) {
+        String why = CapturedStep.unsupported(model, cfg, withWorkers);
+        if (why != null) {
+            throw new IllegalArgumentException("training steps cannot be captured: " + why);
+        }
     }
 
     /** Whether steps are captured (see {@link #withCapturedSteps}). */
@@ -147,16 +148,16 @@ public final class Trainer implements AutoCloseable {
                 return r;
             }
         }
-        halvesNorm = Float.NaN;
         StepResult r = workers == 2 && !reinforce && x.rows() >= 2 && x.rows() % 2 == 0 ? parallelPass(x, c) : pass(model, x, c,
                 new Hvae.Streams(cfg.seed(), step), baseline);
         step++;
         if (!Double.isFinite(r.loss())) {
             return skip(r, Double.NaN);
         }
-        // Two workers: the second core also updates about half of the parameters.
-        float norm = Float.isNaN(halvesNorm) ? adam.step((float) lr, workers == 2 ? helper : null)
-                : adam.step((float) lr, halvesNorm, helper);
+        // Two workers: the second core also updates about half of the parameters. A two-worker pass has already
+        // summed the gradient norm from its halves (NaN otherwise: Adam computes it).
+        float norm = Double.isNaN(r.gradNorm()) ? adam.step((float) lr, workers == 2 ? helper : null)
+                : adam.step((float) lr, (float) r.gradNorm(), helper);
         if (!Float.isFinite(norm)) {
             return skip(r, norm);
         }
@@ -172,7 +173,10 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
-    /** Half a batch here, half on the worker thread; gradients averaged into the model's. */
+    /**
+     * Half a batch here, half on the worker thread; gradients averaged into the model's. The result's gradient norm
+     * is that of the averaged gradients, summed from the two halves' sums of squares.
+     */
     private StepResult parallelPass(Tensor x, Tensor c) {
         if (replica == null) {
             replica = model.replica();
@@ -194,13 +198,12 @@ public final class Trainer implements AutoCloseable {
             int split = Adam.halfByElements(model.parameters());
             helper.alongside(() -> averageGradients(0, split, normSqLow),
                     () -> averageGradients(split, model.parameters().size(), normSqHigh));
-            halvesNorm = (float) Math.sqrt((double) normSqLow.item() + normSqHigh.item());
             double[] kl = new double[a.kl().length];
             for (int l = 0; l < kl.length; l++) {
                 kl[l] = 0.5 * (a.kl()[l] + b.kl()[l]);
             }
             return new StepResult(0.5 * (a.objective() + b.objective()), 0.5 * (a.reconstruction() + b.reconstruction()),
-                    kl, 0.5 * (a.loss() + b.loss()), Double.NaN, false);
+                    kl, 0.5 * (a.loss() + b.loss()), Math.sqrt((double) normSqLow.item() + normSqHigh.item()), false);
         }
     }
 

@@ -1,15 +1,17 @@
 package org.hvae4j.nn;
 
 import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * A second thread for the CPU backend's second core, handed one piece of work at a time ({@link #submit}, then
- * {@link #join}; {@link #alongside} does both around the caller's own share). A training step hands it work three times (half a batch, half of the gradient averaging, half of
- * the Adam update), each a millisecond or less at batch 100, so the hand-offs are made without the operating system
- * where possible: both sides busy-wait (with {@link Thread#onSpinWait}) for up to {@link #SPIN_NANOS} before
- * parking. Parking and waking a thread measured 0.1–0.4 ms per hand-off on a 2-core VM, against a few microseconds
- * spinning. Idle for longer than that, the thread parks and costs nothing.
+ * {@link #join}; {@link #alongside} does both around the caller's own share). A training step hands it work three
+ * times (half a batch, half of the gradient averaging, half of the Adam update), each a millisecond or less at batch
+ * 100, so the hand-offs are made without the operating system where possible: both sides busy-wait (with
+ * {@link Thread#onSpinWait}) for up to {@link #SPIN_NANOS} before parking. Parking and waking a thread measured
+ * 0.1–0.4 ms per hand-off on a 2-core VM, against a few microseconds spinning. Idle for longer than that, the thread
+ * parks and costs nothing.
  *
  * <p>One submitter: {@code submit} and {@code join} are called from one thread, in turns.
  */
@@ -51,10 +53,7 @@ public final class HelperThread implements AutoCloseable {
 
     /** {@link #submit} for work without a result. */
     public void submit(Runnable work) {
-        submit(() -> {
-            work.run();
-            return null;
-        });
+        submit(Executors.callable(work));
     }
 
     /**
@@ -79,10 +78,7 @@ public final class HelperThread implements AutoCloseable {
 
     /** {@link #alongside(Callable, Runnable)} for two pieces of work without results. */
     public void alongside(Runnable theirs, Runnable mine) {
-        alongside(() -> {
-            theirs.run();
-            return null;
-        }, mine);
+        alongside(Executors.callable(theirs), mine);
     }
 
     /**
