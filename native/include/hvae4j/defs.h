@@ -7,8 +7,8 @@
 #define HVAE4J_HD inline
 #endif
 
-// For the noise generator, forced on the host too: the CPU's vector loops vectorize Philox and Box-Muller only when
-// they are inlined, and GCC's size limits otherwise leave calls in the loops of the larger kernels.
+// For the noise generator and the latent element formulas, forced on the host too: the CPU's vector loops vectorize
+// them only when they are inlined, and GCC's size limits otherwise leave calls in the loops of the larger kernels.
 #if !defined(__CUDACC__) && defined(__GNUC__)
 #define HVAE4J_HD_INLINE inline __attribute__((always_inline))
 #else

@@ -48,7 +48,7 @@ int hvae4j_cpu_sum_squares(const float* x, int64_t n, int accumulate, float* out
  * per-row KL(q||p), log q(z), log p(z). */
 int hvae4j_cpu_gaussian_forward(int64_t rows, int64_t cols, int flags, const float* q_mu, const float* q_lv,
     const float* p_mu, const float* p_lv, uint64_t seed, uint64_t offset, float* z, float* kl, float* logq, float* logp);
-/* Gradients of sum(dz * z) + sum_r(w_kl[r] KL_r + w_logq[r] log q_r + w_logp[r] log p_r). dz may be null (zero);
+/* Gradients of sum(dz * z) + sum_r(w_kl[r] KL_r + w_logq[r] log q_r + w_logp[r] log p_r). dz may be null (zero).
  * Each output pair is optional: d_q_mu and d_q_lv both null, or d_p_mu and d_p_lv both null (always allowed with
  * the standard prior), leaves that gradient out. */
 int hvae4j_cpu_gaussian_backward(int64_t rows, int64_t cols, int flags, const float* q_mu, const float* q_lv,

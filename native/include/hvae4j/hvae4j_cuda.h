@@ -38,7 +38,7 @@ int hvae4j_cuda_sum_squares(const float* x, int64_t n, int accumulate, float* ou
 int hvae4j_cuda_gaussian_forward(int64_t rows, int64_t cols, int flags, const float* q_mu, const float* q_lv,
     const float* p_mu, const float* p_lv, uint64_t seed, uint64_t offset, const uint64_t* offset_add, float* z, float* kl,
     float* logq, float* logp, void* stream);
-/* Gradients of sum(dz * z) + sum_r(w_kl[r] KL_r + w_logq[r] log q_r + w_logp[r] log p_r). dz may be null (zero);
+/* Gradients of sum(dz * z) + sum_r(w_kl[r] KL_r + w_logq[r] log q_r + w_logp[r] log p_r). dz may be null (zero).
  * Each output pair is optional: d_q_mu and d_q_lv both null, or d_p_mu and d_p_lv both null (always allowed with
  * the standard prior), leaves that gradient out. */
 int hvae4j_cuda_gaussian_backward(int64_t rows, int64_t cols, int flags, const float* q_mu, const float* q_lv,

@@ -61,11 +61,24 @@ HVAE4J_HD_INLINE LatentForward<T> gaussian_forward_element(int flags, T a_mu, T 
   return o;
 }
 
+// The Gaussian backward's pointers (checked on the host by both backends): inputs present; each output pair
+// (d_q_*, and d_p_* with a learned prior) either both given or both null (that gradient is not wanted: the bottom-up
+// pass takes dp before dz is known, dq after).
+template <typename T>
+inline bool gaussian_backward_args_ok(int64_t n, bool standard, const T* q_mu, const T* q_lv, const T* p_mu,
+                                      const T* p_lv, const T* d_q_mu, const T* d_q_lv, const T* d_p_mu,
+                                      const T* d_p_lv) {
+  if (n == 0) return true;
+  const bool pair_q = (d_q_mu == nullptr) == (d_q_lv == nullptr);
+  const bool pair_p = standard || (d_p_mu == nullptr) == (d_p_lv == nullptr);
+  return q_mu && q_lv && (standard || (p_mu && p_lv)) && pair_q && pair_p;
+}
+
 // Gradients of  sum_elements( gz * z ) + wk * KL + wq * log q(z) + wp * log p(z)  with respect to the posterior
 // and prior inputs, for the reparameterized z = mu_q + sigma_q * eps.
 template <typename T>
-HVAE4J_HD_INLINE GaussianGrads<T> gaussian_backward_element(int flags, T a_mu, T a_lv, T mp, T lvp, T eps, T gz, T wk,
-                                                     T wq, T wp) {
+HVAE4J_HD_INLINE GaussianGrads<T> gaussian_backward_element(int flags, T a_mu, T a_lv, T mp, T lvp, T eps, T gz,
+                                                            T wk, T wq, T wp) {
   const bool standard = (flags & GAUSSIAN_PRIOR_STANDARD) != 0;
   if (standard) {
     mp = T(0);

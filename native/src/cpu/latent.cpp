@@ -46,17 +46,6 @@ void latent_rows(int64_t rows, int64_t cols, T* z, T* kl, T* logq, T* logp, Elem
   }
 }
 
-// The Gaussian backward's pointers: inputs present; each output pair (d_q_*, and d_p_* with a learned prior) either
-// both given or both null (that gradient is not wanted: the bottom-up pass takes dp before dz is known, dq after).
-template <typename T>
-bool gaussian_backward_args_ok(int64_t n, bool standard, const T* q_mu, const T* q_lv, const T* p_mu, const T* p_lv,
-                               const T* d_q_mu, const T* d_q_lv, const T* d_p_mu, const T* d_p_lv) {
-  if (n == 0) return true;
-  const bool pair_q = (d_q_mu == nullptr) == (d_q_lv == nullptr);
-  const bool pair_p = standard || (d_p_mu == nullptr) == (d_p_lv == nullptr);
-  return q_mu && q_lv && (standard || (p_mu && p_lv)) && pair_q && pair_p;
-}
-
 template <typename T>
 int gaussian_forward(int64_t rows, int64_t cols, int flags, const T* q_mu, const T* q_lv, const T* p_mu,
                      const T* p_lv, uint64_t seed, uint64_t offset, T* z, T* kl, T* logq, T* logp) {

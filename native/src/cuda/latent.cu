@@ -265,9 +265,8 @@ int hvae4j_cuda_gaussian_backward(int64_t rows, int64_t cols, int flags, const f
                                   float* d_p_mu, float* d_p_lv, void* stream) {
   HVAE4J_CUDA_REQUIRE(rows >= 0 && cols >= 0 && (flags & ~GAUSSIAN_FLAGS_ALL) == 0);
   const bool standard = flags & GAUSSIAN_PRIOR_STANDARD;
-  HVAE4J_CUDA_REQUIRE(rows * cols == 0 ||
-                      (q_mu && q_lv && (standard || (p_mu && p_lv)) && (d_q_mu == nullptr) == (d_q_lv == nullptr) &&
-                       (standard || (d_p_mu == nullptr) == (d_p_lv == nullptr))));
+  HVAE4J_CUDA_REQUIRE(gaussian_backward_args_ok(rows * cols, standard, q_mu, q_lv, p_mu, p_lv, d_q_mu, d_q_lv,
+                                                d_p_mu, d_p_lv));
   if (rows * cols == 0) return HVAE4J_OK;
   gaussian_backward_kernel<<<grid_for(rows * cols), kThreads, 0, as_stream(stream)>>>(
       rows, cols, flags, q_mu, q_lv, p_mu, p_lv, seed, offset, offset_add, dz, w_kl, w_logq, w_logp, d_q_mu,
