@@ -61,6 +61,14 @@ HVAE4J_HD_INLINE LatentForward<T> gaussian_forward_element(int flags, T a_mu, T 
   return o;
 }
 
+// A Bernoulli estimator code and its temperature (checked on the host by both backends): the relaxed estimators need
+// a finite tau > 0.
+template <typename T>
+inline bool estimator_ok(int e, T tau) {
+  return e >= 0 && e < BERNOULLI_ESTIMATOR_COUNT &&
+         ((e != BERNOULLI_CONCRETE && e != BERNOULLI_ST_GUMBEL) || (tau > 0 && isfinite(tau)));
+}
+
 // The Gaussian backward's pointers (checked on the host by both backends): inputs present; each output pair
 // (d_q_*, and d_p_* with a learned prior) either both given or both null (that gradient is not wanted: the bottom-up
 // pass takes dp before dz is known, dq after).

@@ -374,11 +374,6 @@ int gaussian_backward<float>(int64_t rows, int64_t cols, int flags, const float*
   return HVAE4J_OK;
 }
 
-bool estimator_ok(int e, double tau) {
-  return e >= 0 && e < BERNOULLI_ESTIMATOR_COUNT &&
-         ((e != BERNOULLI_CONCRETE && e != BERNOULLI_ST_GUMBEL) || (tau > 0 && isfinite(tau)));
-}
-
 template <typename T>
 int bernoulli_forward(int64_t rows, int64_t cols, int estimator, T tau, const T* q_logits, const T* p_logits,
                       T p_logit, uint64_t seed, uint64_t offset, T* z, T* kl, T* logq, T* logp) {

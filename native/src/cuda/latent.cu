@@ -233,11 +233,6 @@ __global__ void sum_repeats_kernel(const float* __restrict__ x, int64_t n, int64
   }
 }
 
-bool estimator_ok(int e, float tau) {
-  return e >= 0 && e < BERNOULLI_ESTIMATOR_COUNT &&
-         ((e != BERNOULLI_CONCRETE && e != BERNOULLI_ST_GUMBEL) || (tau > 0 && isfinite(tau)));
-}
-
 bool target_rows_ok(int64_t rows, int64_t x_rows) { return x_rows > 0 ? rows % x_rows == 0 : rows == 0; }
 
 }  // namespace
