@@ -55,9 +55,10 @@ HVAE4J_HD_INLINE T uniform_from_bits(uint32_t bits) {
   return (T((bits >> 8)) + T(0.5)) * T(5.9604644775390625e-08);
 }
 
-// Each Philox block of four 32-bit words serves four uniforms (element i uses word i mod 4 of block i / 4) or two
-// normals (element i uses words 2(i mod 2) and 2(i mod 2) + 1 of block i / 2): a quarter and a half of the
-// generator calls of one block per element, with the same values on every backend.
+// Each Philox block of four 32-bit words serves four uniforms (element i uses word i mod 4 of block i / 4) or four
+// normals (element i: Box-Muller on the word pair 2 floor((i mod 4) / 2), +1 of block i / 4, the pair's first normal
+// for even i and its second for odd i): a quarter of a generator call per element, with the same values on every
+// backend.
 
 // Uniform u in (0, 1) for element `index`.
 template <typename T>
@@ -65,19 +66,31 @@ HVAE4J_HD T uniform_at(uint64_t seed, uint64_t offset, uint64_t index) {
   return uniform_from_bits<T>(philox_at(seed, offset, index >> 2).v[index & 3]);
 }
 
+// Box-Muller on the words (a, b): radius sqrt(-2 log u1) and angle 2 pi u2 give two independent standard normals,
+// r cos(angle) (first) and r sin(angle) (second). The second is written r cos(angle - pi/2) so that a vector loop
+// computing both calls one vectorizable function: GCC merges sin and cos of one argument into a scalar sincos.
 template <typename T>
-HVAE4J_HD_INLINE T box_muller(uint32_t a, uint32_t b) {
-  T u1 = uniform_from_bits<T>(a);
-  T u2 = uniform_from_bits<T>(b);
-  return sqrt(T(-2) * log(u1)) * cos(T(6.283185307179586476925286766559) * u2);
+HVAE4J_HD_INLINE T box_muller_radius(uint32_t a) {
+  return sqrt(T(-2) * log(uniform_from_bits<T>(a)));
 }
 
-// Standard normal epsilon for element `index` (Box-Muller on two words of the element's block).
+template <typename T>
+HVAE4J_HD_INLINE T box_muller_angle(uint32_t b, bool second) {
+  const T angle = T(6.283185307179586476925286766559) * uniform_from_bits<T>(b);
+  return second ? angle - T(1.5707963267948966192313216916398) : angle;
+}
+
+template <typename T>
+HVAE4J_HD_INLINE T box_muller(uint32_t a, uint32_t b, bool second) {
+  return box_muller_radius<T>(a) * cos(box_muller_angle<T>(b, second));
+}
+
+// Standard normal epsilon for element `index` (Box-Muller on a word pair of the element's block).
 template <typename T>
 HVAE4J_HD T normal_at(uint64_t seed, uint64_t offset, uint64_t index) {
-  Philox4 r = philox_at(seed, offset, index >> 1);
-  const int w = (int)(index & 1) * 2;
-  return box_muller<T>(r.v[w], r.v[w + 1]);
+  Philox4 r = philox_at(seed, offset, index >> 2);
+  const int w = (int)(index & 2);
+  return box_muller<T>(r.v[w], r.v[w + 1], (index & 1) != 0);
 }
 
 // Sequential access for loops that walk elements in order (the CPU backend): the same values as uniform_at and
@@ -101,13 +114,13 @@ struct NoiseCursor {
 
   template <typename T>
   HVAE4J_HD T normal(uint64_t index) {
-    uint64_t b = index >> 1;
+    uint64_t b = index >> 2;
     if (b != nblock) {
       nr = philox_at(seed, offset, b);
       nblock = b;
     }
-    const int w = (int)(index & 1) * 2;
-    return box_muller<T>(nr.v[w], nr.v[w + 1]);
+    const int w = (int)(index & 2);
+    return box_muller<T>(nr.v[w], nr.v[w + 1], (index & 1) != 0);
   }
 };
 

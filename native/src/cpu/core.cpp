@@ -141,12 +141,20 @@ int hvae4j_cpu_activation_backward_f64(int act, double alpha, const double* x, c
   return HVAE4J_OK;
 }
 
-int hvae4j_cpu_sum_rows(const float* x, int64_t rows, int64_t cols, float alpha, float beta, float* out) {
+HVAE4J_CPU_CLONES int hvae4j_cpu_sum_rows(const float* x, int64_t rows, int64_t cols, float alpha, float beta,
+                                           float* out) {
   HVAE4J_REQUIRE(rows >= 0 && cols >= 0 && (cols == 0 || out) && (rows * cols == 0 || x));
-  // Scale out by beta, then add alpha times each row: the inner loop runs along contiguous memory and
-  // vectorizes, and no scratch buffer is needed on this per-step path (bias gradients).
+  // Scale out by beta, then add alpha times the rows, four at a time: the inner loops run along contiguous memory
+  // and vectorize, out is read and written once per four rows, and no scratch buffer is needed on this per-step
+  // path (bias gradients).
   for (int64_t c = 0; c < cols; ++c) out[c] = beta == 0.0f ? 0.0f : beta * out[c];
-  for (int64_t r = 0; r < rows; ++r) {
+  int64_t r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const float* a = x + r * cols;
+    const float *b = a + cols, *c2 = b + cols, *d = c2 + cols;
+    for (int64_t c = 0; c < cols; ++c) out[c] += alpha * ((a[c] + b[c]) + (c2[c] + d[c]));
+  }
+  for (; r < rows; ++r) {
     const float* row = x + r * cols;
     for (int64_t c = 0; c < cols; ++c) out[c] += alpha * row[c];
   }

@@ -68,6 +68,50 @@ class StatisticalTest {
         }
     }
 
+    /**
+     * One Philox block serves four neighbouring normals (two Box–Muller pairs, both normals of each pair): they must be
+     * independent standard normals, not just each one standard normal. Rows of four columns line the blocks up, so
+     * every within-block pair and the pairs across neighbouring blocks are checked: correlation 0 and, for
+     * independent standard normals, E[a²b²] = 1 (two normals that shared a radius would be uncorrelated but give
+     * E[a²b²] = 2), each within 5 standard errors.
+     */
+    @Test
+    void neighbouringNormalsAreIndependent() {
+        int rows = 250_000, d = 4;
+        try (MemoryScope s = MemoryScope.open()) {
+            float[] z = GaussianLatent.of(d).rsample(cpu.zeros(rows, d), cpu.zeros(rows, d), null, null,
+                    new Noise(77, 3)).z().toArray();
+            for (int a = 0; a < d; a++) {
+                double m = 0, v = 0;
+                for (int r = 0; r < rows; r++) {
+                    m += z[r * d + a];
+                }
+                m /= rows;
+                for (int r = 0; r < rows; r++) {
+                    v += (z[r * d + a] - m) * (z[r * d + a] - m);
+                }
+                v /= rows - 1;
+                assertEquals(0, m, 5 / Math.sqrt(rows), "mean of column " + a);
+                assertEquals(1, v, 5 * Math.sqrt(2.0 / rows), "variance of column " + a);
+            }
+            // (a, b, row lag): all pairs within a block, and the last of a block with the first of the next.
+            int[][] pairs = {{0, 1, 0}, {2, 3, 0}, {0, 2, 0}, {1, 3, 0}, {0, 3, 0}, {1, 2, 0}, {3, 0, 1}};
+            for (int[] p : pairs) {
+                int n = rows - p[2];
+                double ab = 0, a2b2 = 0;
+                for (int r = 0; r < n; r++) {
+                    double x = z[r * d + p[0]], y = z[(r + p[2]) * d + p[1]];
+                    ab += x * y;
+                    a2b2 += x * x * y * y;
+                }
+                String what = "columns " + p[0] + ", " + p[1] + " (row lag " + p[2] + ")";
+                // Var(ab) = 1 and Var(a²b²) = E[a⁴]E[b⁴] − 1 = 8 for independent standard normals.
+                assertEquals(0, ab / n, 5 / Math.sqrt(n), "E[ab] of " + what);
+                assertEquals(1, a2b2 / n, 5 * Math.sqrt(8.0 / n), "E[a²b²] of " + what);
+            }
+        }
+    }
+
     @Test
     void gaussianKlMatchesMonteCarlo() {
         int n = 1_000_000, d = 1;

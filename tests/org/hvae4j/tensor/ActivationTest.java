@@ -121,6 +121,27 @@ class ActivationTest {
         }
     }
 
+    /** Short blocks (a bias row: a copy loop) and long ones (library copies) alike give k exact copies. */
+    @Test
+    void repeatRowsCopiesShortAndLongBlocks() {
+        Backend cpu = Backend.cpu();
+        SplittableRandom rng = new SplittableRandom(5);
+        for (int[] shape : new int[][] {{1, 7}, {1, 100}, {3, 5}, {40, 30}, {1, 1024}}) {
+            int rows = shape[0], cols = shape[1], k = 13;
+            float[] x = TestSupport.randn(rng, rows * cols, 1);
+            try (MemoryScope scope = MemoryScope.open()) {
+                Tensor y = cpu.full(Float.NaN, rows * k, cols);
+                cpu.repeatRows(cpu.fromArray(x, rows, cols), k, y);
+                float[] out = y.toArray();
+                for (int s = 0; s < k; s++) {
+                    for (int i = 0; i < rows * cols; i++) {
+                        assertEquals(x[i], out[s * rows * cols + i], 0f, "copy " + s + ", element " + i);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void reductionsBiasAndNormsMatchDirectSums() {
         Backend cpu = Backend.cpu();
