@@ -895,6 +895,17 @@ HVAE4J_CPU_CLONES int hvae4j_cpu_adam_device(int64_t n, float* param, const floa
   return HVAE4J_OK;
 }
 
+int hvae4j_cpu_philox_check(uint64_t seed, uint64_t offset, uint64_t b0, int32_t nb, int64_t* mismatches) {
+  HVAE4J_REQUIRE(nb > 0 && nb <= 4096 && mismatches);
+  uint32_t fast[4 * (4096 + 8)], ref[4 * 4096];
+  philox_words(seed, offset, b0, nb, fast);
+  philox_words_scalar(seed, offset, b0, nb, ref);
+  int64_t differ = 0;
+  for (int i = 0; i < 4 * nb; ++i) differ += fast[i] != ref[i];
+  *mismatches = differ;
+  return HVAE4J_OK;
+}
+
 HVAE4J_CPU_CLONES int hvae4j_cpu_binarize(const float* x, int64_t n, uint64_t seed, uint64_t offset, float* y) {
   HVAE4J_REQUIRE(n >= 0 && (n == 0 || (x && y)));
   for (int64_t e0 = 0; e0 < n; e0 += kGaussChunk) {

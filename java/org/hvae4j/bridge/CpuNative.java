@@ -106,6 +106,8 @@ public final class CpuNative {
 
     public static native int hvae4j_cpu_binarize(@Cast("const float*") long x, long n, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("float*") long y);
 
+    public static native int hvae4j_cpu_philox_check(@Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("uint64_t") long b0, int nb, @Cast("int64_t*") long[] mismatches);
+
     public static native int hvae4j_cpu_u64_update(@Cast("uint64_t*") long x, @Cast("uint64_t") long value, int add);
 
     public static native int hvae4j_cpu_adam_prepare(@Cast("const float*") long norm_sq, @Cast("const float*") long loss, float clip, float beta1, float beta2, @Cast("hvae4j_adam_state*") long state);

@@ -22,6 +22,29 @@ class NumericsTest {
         }
     }
 
+    /**
+     * The float kernels draw their Philox words eight blocks at a time (AVX2, where the processor has it); they must be
+     * the scalar generator's words bit for bit — the CUDA kernels and machines without AVX2 use the scalar form — for
+     * any key, for block counts that are not multiples of eight, and where the 64-bit block index carries into its
+     * high word.
+     */
+    @Test
+    void vectorizedPhiloxWordsEqualTheScalarGenerator() {
+        long[][] streams = {{0, 0, 0}, {123, 7, 5}, {-1L, -1L, 1L << 40}, {0x9E3779B97F4A7C15L, 42, 0xFFFFFFFAL},
+            {5, 1L << 33, (3L << 32) - 3}};
+        for (long[] s : streams) {
+            for (int nb : new int[] {1, 7, 8, 9, 129, 4096}) {
+                long[] mismatches = {-1};
+                F64.ok(org.hvae4j.bridge.CpuNative.hvae4j_cpu_philox_check(s[0], s[1], s[2], nb, mismatches));
+                assertEquals(0, mismatches[0], "differing words: seed " + s[0] + ", offset " + s[1] + ", first block "
+                        + s[2] + ", " + nb + " blocks");
+            }
+        }
+        long[] m = {0};
+        assertNotEquals(0, org.hvae4j.bridge.CpuNative.hvae4j_cpu_philox_check(1, 2, 3, 0, m), "nb = 0 is refused");
+        assertNotEquals(0, org.hvae4j.bridge.CpuNative.hvae4j_cpu_philox_check(1, 2, 3, 4097, m), "nb > 4096 is refused");
+    }
+
     @Test
     void gaussianLatentStaysFiniteAcrossExtremeLogVariances() {
         // Every combination of (mu_q, lv_q, mu_p, lv_p) from the sweeps, one per row.
