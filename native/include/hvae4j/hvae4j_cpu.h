@@ -134,7 +134,7 @@ int hvae4j_cpu_binarize(const float* x, int64_t n, uint64_t seed, uint64_t offse
 
 /* Self-check of the noise generator: the Philox words of blocks [b0, b0 + nb) of the stream (seed, offset) as the
  * float kernels compute them (eight blocks at a time with AVX2 where the processor has it) against the scalar
- * Philox4x32-10 of random.h; writes the number of differing 32-bit words to *mismatches. 0 < nb <= 4096. */
+ * Philox4x32-10 of random.h; writes the number of differing 32-bit words to *mismatches. 0 < nb <= 1024. */
 int hvae4j_cpu_philox_check(uint64_t seed, uint64_t offset, uint64_t b0, int32_t nb, int64_t* mismatches);
 
 /* ---- device-resident training steps: the CPU twins of hvae4j_cuda_u64_update, _adam_prepare and _adam_device

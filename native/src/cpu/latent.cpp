@@ -896,8 +896,8 @@ HVAE4J_CPU_CLONES int hvae4j_cpu_adam_device(int64_t n, float* param, const floa
 }
 
 int hvae4j_cpu_philox_check(uint64_t seed, uint64_t offset, uint64_t b0, int32_t nb, int64_t* mismatches) {
-  HVAE4J_REQUIRE(nb > 0 && nb <= 4096 && mismatches);
-  uint32_t fast[4 * (4096 + 8)], ref[4 * 4096];
+  HVAE4J_REQUIRE(nb > 0 && nb <= 1024 && mismatches);
+  uint32_t fast[4 * (1024 + 8)], ref[4 * 1024];
   philox_words(seed, offset, b0, nb, fast);
   philox_words_scalar(seed, offset, b0, nb, ref);
   int64_t differ = 0;
