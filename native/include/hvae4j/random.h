@@ -94,33 +94,34 @@ HVAE4J_HD T normal_at(uint64_t seed, uint64_t offset, uint64_t index) {
 }
 
 // Sequential access for loops that walk elements in order (the CPU backend): the same values as uniform_at and
-// normal_at, computing each Philox block once.
+// normal_at, computing each Philox block once. Uniforms and normals both take element i from block i / 4, so one
+// cached block serves either.
 struct NoiseCursor {
   uint64_t seed, offset;
-  uint64_t ublock = ~0ull, nblock = ~0ull;
-  Philox4 ur, nr;
+  uint64_t cached = ~0ull;
+  Philox4 words;
 
   HVAE4J_HD NoiseCursor(uint64_t s, uint64_t o) : seed(s), offset(o) {}
 
+  HVAE4J_HD const Philox4& block_of(uint64_t index) {
+    const uint64_t b = index >> 2;
+    if (b != cached) {
+      words = philox_at(seed, offset, b);
+      cached = b;
+    }
+    return words;
+  }
+
   template <typename T>
   HVAE4J_HD T uniform(uint64_t index) {
-    uint64_t b = index >> 2;
-    if (b != ublock) {
-      ur = philox_at(seed, offset, b);
-      ublock = b;
-    }
-    return uniform_from_bits<T>(ur.v[index & 3]);
+    return uniform_from_bits<T>(block_of(index).v[index & 3]);
   }
 
   template <typename T>
   HVAE4J_HD T normal(uint64_t index) {
-    uint64_t b = index >> 2;
-    if (b != nblock) {
-      nr = philox_at(seed, offset, b);
-      nblock = b;
-    }
+    const Philox4& r = block_of(index);
     const int w = (int)(index & 2);
-    return box_muller<T>(nr.v[w], nr.v[w + 1], (index & 1) != 0);
+    return box_muller<T>(r.v[w], r.v[w + 1], (index & 1) != 0);
   }
 };
 

@@ -176,15 +176,21 @@ __attribute__((noinline)) void philox_words(uint64_t seed, uint64_t offset, uint
 // kGaussChunk / 4 + 1 blocks, rounded up to whole groups of eight for philox_words.
 constexpr int kNoiseWords = 4 * ((kGaussChunk / 4 + 1 + 7) / 8 * 8);
 
+// The Philox words of the blocks that hold elements [i0, i0 + n) (n <= kGaussChunk), from the block of i0 on: w[0] is
+// word 0 of block i0 / 4, so element i sits at w[i - 4 floor(i0 / 4)]. Returns the number of blocks.
+HVAE4J_INLINE int chunk_words(uint64_t seed, uint64_t offset, int64_t i0, int n, uint32_t* w) {
+  const uint64_t b0 = (uint64_t)i0 >> 2;
+  const int nb = (int)((((uint64_t)(i0 + n - 1)) >> 2) - b0 + 1);
+  philox_words(seed, offset, b0, nb, w);
+  return nb;
+}
+
 // Standard normals of elements [i0, i0 + n) of the stream (seed, offset), n <= kGaussChunk, as NoiseCursor::normal
 // gives them: both normals of each word pair in one vector loop (see box_muller), then the chunk's window.
 HVAE4J_INLINE void normals_chunk(uint64_t seed, uint64_t offset, int64_t i0, int n, float* eps) {
-  const uint64_t b0 = (uint64_t)i0 >> 2;
-  const int nb = (int)((((uint64_t)(i0 + n - 1)) >> 2) - b0 + 1);
   uint32_t w[kNoiseWords];
   float t[kNoiseWords];
-  philox_words(seed, offset, b0, nb, w);
-  const int pairs = 2 * nb;
+  const int pairs = 2 * chunk_words(seed, offset, i0, n, w);
 #pragma omp simd
   for (int p = 0; p < pairs; ++p) {
     const float r = box_muller_radius<float>(w[2 * p]);
@@ -197,10 +203,8 @@ HVAE4J_INLINE void normals_chunk(uint64_t seed, uint64_t offset, int64_t i0, int
 // Uniforms of elements [i0, i0 + n) of the stream (seed, offset), n <= kGaussChunk: element i uses word i mod 4 of
 // block i / 4, as NoiseCursor::uniform does.
 HVAE4J_INLINE void uniforms_chunk(uint64_t seed, uint64_t offset, int64_t i0, int n, float* u) {
-  const uint64_t b0 = (uint64_t)i0 >> 2;
-  const int nb = (int)((((uint64_t)(i0 + n - 1)) >> 2) - b0 + 1);
   uint32_t w[kNoiseWords];
-  philox_words(seed, offset, b0, nb, w);
+  chunk_words(seed, offset, i0, n, w);
   const int s = (int)(i0 & 3);
 #pragma omp simd
   for (int j = 0; j < n; ++j) u[j] = uniform_from_bits<float>(w[s + j]);
@@ -597,8 +601,17 @@ bool target_rows_ok(int64_t rows, int64_t x_rows) {
 }
 
 // Float: targets for a chunk of a row first (drawn from the chunk's Philox blocks, or x itself where it is already
-// binary), then the chunk's log-likelihood or gradient in a loop that vectorizes with libmvec. Same values as the generic template up to a few ulps.
+// binary), then the chunk's log-likelihood or gradient in a loop that vectorizes with libmvec. Same values as the
+// generic template up to a few ulps.
 constexpr int kChunk = 256;
+
+// The targets of elements [i, i + n) of x (n <= kChunk): 0/1 draws written to t when binarizing, else x itself.
+HVAE4J_INLINE const float* targets_chunk(int binarize, uint64_t seed, uint64_t offset, const float* x, int64_t i,
+                                         int n, float* t) {
+  if (!binarize) return x + i;
+  binary_targets_chunk(seed, offset, i, n, x + i, t);
+  return t;
+}
 
 template <typename T>
 int bernoulli_likelihood_forward(int64_t rows, int64_t cols, int64_t x_rows, const T* logits, const T* x,
@@ -617,12 +630,7 @@ HVAE4J_CPU_CLONES int bernoulli_likelihood_forward<float>(int64_t rows, int64_t 
     double s = 0;
     for (int64_t c0 = 0; c0 < cols; c0 += kChunk) {
       const int n = (int)(cols - c0 < kChunk ? cols - c0 : kChunk);
-      const float* tc = t;
-      if (binarize) {
-        binary_targets_chunk(seed, offset, xr + c0, n, x + xr + c0, t);
-      } else {
-        tc = x + xr + c0;  // the targets are x itself
-      }
+      const float* tc = targets_chunk(binarize, seed, offset, x, xr + c0, n, t);
       float part = 0;
 #pragma omp simd reduction(+ : part)
       for (int j = 0; j < n; ++j) part += tc[j] * l[c0 + j] + simd::log_sigmoid(-l[c0 + j]);
@@ -670,12 +678,7 @@ HVAE4J_CPU_CLONES int bernoulli_likelihood_backward<float>(int64_t rows, int64_t
     const float wr = at_or(w, r, 0.0f);
     for (int64_t c0 = 0; c0 < cols; c0 += kChunk) {
       const int n = (int)(cols - c0 < kChunk ? cols - c0 : kChunk);
-      const float* tc = t;
-      if (binarize) {
-        binary_targets_chunk(seed, offset, xr + c0, n, x + xr + c0, t);
-      } else {
-        tc = x + xr + c0;  // the targets are x itself
-      }
+      const float* tc = targets_chunk(binarize, seed, offset, x, xr + c0, n, t);
 #pragma omp simd
       for (int j = 0; j < n; ++j) d[c0 + j] = wr * (tc[j] - simd::sigmoid(l[c0 + j]));
     }
