@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Packs, on the build machine, what a GPU machine without Java or Maven needs to run hvae4j's gpu-tagged tests and
 # the CUDA benchmark: a jlink'd Java runtime, the jar (with its native libraries, CUDA ones included), the test
-# classes, every dependency jar and JUnit's console launcher, into target/gpu-bundle.tgz. The GPU machine's own
+# classes, every dependency jar, JUnit's console launcher and the native checks of the CUDA kernels, into target/gpu-bundle.tgz. The GPU machine's own
 # CUDA libraries (cuBLAS, cuDNN: PyTorch's NVIDIA wheels) are found there by bench/gpu/run.sh. See bench/README.md.
 #
 #   bench/gpu/bundle.sh            # builds (mvn package, test-compile) unless --no-build
@@ -28,6 +28,9 @@ done
 cp target/gpu-console/junit-platform-console-standalone-*.jar "$B/"
 cp target/hvae4j-*.jar "$B/hvae4j.jar"
 cp -r target/test-classes "$B/test-classes"
+# The native checks of the CUDA kernels (native/check, no JVM needed) with the libraries they link.
+mkdir -p "$B/native"
+cp target/native-build/check_*_cuda target/native/lib/libhvae4j.so target/native/lib/libhvae4j_cuda.so "$B/native/"
 # Modules: java.base; jdk.unsupported (JavaCPP); java.management (JavaCPP's optional mxbean, JUnit); java.logging
 # (JUnit, hvae4j's own log); java.xml (JUnit's XML reports). java.desktop stays out: nothing the GPU run does draws.
 jlink --add-modules java.base,jdk.unsupported,java.management,java.logging,java.xml \

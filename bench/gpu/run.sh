@@ -3,6 +3,8 @@
 # there (made by bench/gpu/bundle.sh on the build machine). Writes everything under $OUT.
 #
 #   bench/gpu/run.sh check                  # machine, Java, CUDA libraries, hvae4j's CUDA backend (seconds)
+#   bench/gpu/run.sh native                 # the native checks of the CUDA kernels (native/check) -> $OUT/native.txt
+#   bench/gpu/run.sh sanitize               # the same under compute-sanitizer memcheck and racecheck
 #   bench/gpu/run.sh tests                  # the gpu-tagged JUnit tests on the GPU -> $OUT/gpu-tests.txt, junit/
 #   bench/gpu/run.sh bench [compare.sh options]
 #                                           # bench/compare.sh --device cuda against PyTorch eager and
@@ -53,6 +55,24 @@ case "$PHASE" in
                 --seconds 1 --warmup 0 --device cuda 2>&1 || true
         } | tee "$OUT/machine.txt"
         ;;
+    native|sanitize)
+        # Each check compares a family's CUDA kernels with the CPU kernels; 77 (no usable device) is a failure here.
+        export LD_LIBRARY_PATH="$PWD/$B/native:$LD_LIBRARY_PATH"
+        rc=0
+        for c in "$B"/native/check_*_cuda; do
+            if [ "$PHASE" = native ]; then
+                "$c" >> "$OUT/$PHASE.txt" 2>&1 || rc=1
+            else
+                for tool in memcheck racecheck; do
+                    echo "== $tool $(basename "$c")" >> "$OUT/$PHASE.txt"
+                    compute-sanitizer --tool "$tool" --error-exitcode 9 "$c" >> "$OUT/$PHASE.txt" 2>&1 || rc=1
+                done
+            fi
+        done
+        cat "$OUT/$PHASE.txt"
+        grep -q "^FAIL\|skipped\|ERROR SUMMARY: [1-9]" "$OUT/$PHASE.txt" && rc=1
+        exit "$rc"
+        ;;
     tests)
         # Exit status 0 only when every selected test passed: a gpu test skipped or aborted (an assumption about the
         # device failed) on a GPU machine means the CUDA backend was not usable there, which is a failure here.
@@ -77,7 +97,7 @@ case "$PHASE" in
             --batches 100,4096 --no-build --out "$OUT/compare" "$@"
         ;;
     *)
-        echo "run.sh: unknown phase '$PHASE' (check, tests or bench)" >&2
+        echo "run.sh: unknown phase '$PHASE' (check, native, sanitize, tests or bench)" >&2
         exit 2
         ;;
 esac

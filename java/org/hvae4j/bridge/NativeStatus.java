@@ -1,25 +1,29 @@
 package org.hvae4j.bridge;
 
-/** Status codes of {@code hvae4j/status.h}. */
+/** Status codes of {@code hvae4j/status.h}, read from the header through JavaCPP. */
 public final class NativeStatus {
-    public static final int OK = 0;
-    public static final int EINVAL = 1;
-    public static final int ENOMEM = 2;
-    public static final int EINTERNAL = 3;
-    public static final int NOCUDA = 4;
-    public static final int CUDA_ERROR_BASE = 1000;
+    public static final int OK = CpuNative.HVAE4J_OK();
+    public static final int EINVAL = CpuNative.HVAE4J_EINVAL();
+    public static final int ENOMEM = CpuNative.HVAE4J_ENOMEM();
+    public static final int EINTERNAL = CpuNative.HVAE4J_EINTERNAL();
+    public static final int NOCUDA = CpuNative.HVAE4J_NOCUDA();
+    public static final int CUDA_ERROR_BASE = CpuNative.HVAE4J_CUDA_ERROR_BASE();
 
     private NativeStatus() {}
 
     /** A short description of a non-CUDA status. */
     public static String describe(int status) {
-        return switch (status) {
-            case OK -> "ok";
-            case EINVAL -> "invalid argument passed to native code";
-            case ENOMEM -> "native allocation failed (out of host memory)";
-            case EINTERNAL -> "internal error in native code";
-            case NOCUDA -> "no usable CUDA device";
-            default -> "native status " + status;
-        };
+        if (status == OK) {
+            return "ok";
+        } else if (status == EINVAL) {
+            return "invalid argument passed to native code";
+        } else if (status == ENOMEM) {
+            return "native allocation failed (out of host memory)";
+        } else if (status == EINTERNAL) {
+            return "internal error in native code";
+        } else if (status == NOCUDA) {
+            return "no usable CUDA device";
+        }
+        return "native status " + status;
     }
 }

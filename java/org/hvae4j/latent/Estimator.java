@@ -1,6 +1,7 @@
 package org.hvae4j.latent;
 
 import java.util.Locale;
+import org.hvae4j.bridge.NativeCodes;
 
 /**
  * How gradients reach the logits of a Bernoulli latent through its 0/1 sample.
@@ -15,15 +16,7 @@ import java.util.Locale;
  * </ul>
  */
 public record Estimator(Kind kind, float temperature) {
-    public enum Kind {
-        STRAIGHT_THROUGH(0), STRAIGHT_THROUGH_SIGMOID(1), CONCRETE(2), STRAIGHT_THROUGH_GUMBEL(3), REINFORCE(4);
-
-        final int code;
-
-        Kind(int code) {
-            this.code = code;
-        }
-    }
+    public enum Kind { STRAIGHT_THROUGH, STRAIGHT_THROUGH_SIGMOID, CONCRETE, STRAIGHT_THROUGH_GUMBEL, REINFORCE }
 
     public Estimator {
         if (kind == null) {
@@ -56,9 +49,15 @@ public record Estimator(Kind kind, float temperature) {
         return new Estimator(Kind.REINFORCE, 1f);
     }
 
-    /** The native code of the estimator (hvae4j/latent.h). */
+    /** The native code of the estimator (codes.h, read through JavaCPP). */
     public int code() {
-        return kind.code;
+        return switch (kind) {
+            case STRAIGHT_THROUGH -> NativeCodes.BERNOULLI_ST_IDENTITY;
+            case STRAIGHT_THROUGH_SIGMOID -> NativeCodes.BERNOULLI_ST_SIGMOID;
+            case CONCRETE -> NativeCodes.BERNOULLI_CONCRETE;
+            case STRAIGHT_THROUGH_GUMBEL -> NativeCodes.BERNOULLI_ST_GUMBEL;
+            case REINFORCE -> NativeCodes.BERNOULLI_REINFORCE;
+        };
     }
 
     /** True when the forward sample is the relaxed value in (0, 1) rather than 0/1. */

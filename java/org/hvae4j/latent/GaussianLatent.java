@@ -2,6 +2,7 @@ package org.hvae4j.latent;
 
 import static org.hvae4j.latent.Checks.*;
 
+import org.hvae4j.bridge.NativeCodes;
 import org.hvae4j.tensor.Backend;
 import org.hvae4j.tensor.Tensor;
 
@@ -14,9 +15,9 @@ import org.hvae4j.tensor.Tensor;
  * + Δ). Rows are batch × samples; a null prior means the standard normal.
  */
 public final class GaussianLatent {
-    static final int PRIOR_STANDARD = 1;
-    static final int POSTERIOR_RESIDUAL = 2;
-    static final int LOGQ_PATH_ONLY = 4;
+    static final int PRIOR_STANDARD = NativeCodes.GAUSSIAN_PRIOR_STANDARD;
+    static final int POSTERIOR_RESIDUAL = NativeCodes.GAUSSIAN_POSTERIOR_RESIDUAL;
+    static final int LOGQ_PATH_ONLY = NativeCodes.GAUSSIAN_LOGQ_PATH_ONLY;
 
     private final int size;
     private final boolean residual;

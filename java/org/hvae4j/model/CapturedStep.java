@@ -1,5 +1,6 @@
 package org.hvae4j.model;
 
+import org.hvae4j.bridge.NativeCodes;
 import org.hvae4j.nn.Adam;
 import org.hvae4j.tensor.Backend;
 import org.hvae4j.tensor.Kernels;
@@ -21,11 +22,11 @@ import org.hvae4j.tensor.Tensor;
  */
 final class CapturedStep implements AutoCloseable {
     /** Floats of the Adam state (hvae4j_adam_state, adam_state.h) before the statistics, and its fields' float slots. */
-    private static final int ADAM_FLOATS = 8;
-    private static final int ADAM_LR = 0;
-    private static final int ADAM_NORM = 4;
-    private static final int ADAM_SKIP = 5;
-    private static final int ADAM_T = 6;  // int64, two slots
+    private static final int ADAM_FLOATS = NativeCodes.ADAM_STATE_BYTES / Float.BYTES;
+    private static final int ADAM_LR = NativeCodes.ADAM_STATE_LR / Float.BYTES;
+    private static final int ADAM_NORM = NativeCodes.ADAM_STATE_NORM / Float.BYTES;
+    private static final int ADAM_SKIP = NativeCodes.ADAM_STATE_SKIP / Float.BYTES;
+    private static final int ADAM_T = NativeCodes.ADAM_STATE_T / Float.BYTES;  // int64, two slots
 
     private final Hvae model;
     private final Adam adam;

@@ -1,19 +1,13 @@
 package org.hvae4j.tensor;
 
+import org.hvae4j.bridge.NativeCodes;
+
 /**
- * An elementwise nonlinearity (codes of {@code hvae4j/activation.h}). {@link #alpha()} is the negative slope of
+ * An elementwise nonlinearity (formulas of {@code hvae4j/activation.h}). {@link #alpha()} is the negative slope of
  * leaky ReLU and the scale of ELU; other activations ignore it.
  */
 public record Activation(Kind kind, float alpha) {
-    public enum Kind {
-        IDENTITY(0), TANH(1), RELU(2), LEAKY_RELU(3), SOFTPLUS(4), SILU(5), ELU(6), SIGMOID(7);
-
-        final int code;
-
-        Kind(int code) {
-            this.code = code;
-        }
-    }
+    public enum Kind { IDENTITY, TANH, RELU, LEAKY_RELU, SOFTPLUS, SILU, ELU, SIGMOID }
 
     public static final Activation IDENTITY = new Activation(Kind.IDENTITY, 0f);
     public static final Activation TANH = new Activation(Kind.TANH, 0f);
@@ -42,9 +36,18 @@ public record Activation(Kind kind, float alpha) {
         return new Activation(Kind.ELU, alpha);
     }
 
-    /** The native code of this activation. */
+    /** The native code of this activation (codes.h, read through JavaCPP). */
     public int code() {
-        return kind.code;
+        return switch (kind) {
+            case IDENTITY -> NativeCodes.ACT_IDENTITY;
+            case TANH -> NativeCodes.ACT_TANH;
+            case RELU -> NativeCodes.ACT_RELU;
+            case LEAKY_RELU -> NativeCodes.ACT_LEAKY_RELU;
+            case SOFTPLUS -> NativeCodes.ACT_SOFTPLUS;
+            case SILU -> NativeCodes.ACT_SILU;
+            case ELU -> NativeCodes.ACT_ELU;
+            case SIGMOID -> NativeCodes.ACT_SIGMOID;
+        };
     }
 
     /** Parses "tanh", "relu", "leaky_relu", "leaky_relu:0.2", "softplus", "silu", "elu", "elu:0.5", "sigmoid", "identity". */

@@ -1,7 +1,5 @@
 package org.hvae4j.tensor;
 
-import static org.hvae4j.bridge.CudaNative.*;
-
 import org.bytedeco.cuda.cublas.cublasContext;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.cuda.global.cublas;
@@ -14,7 +12,7 @@ import org.hvae4j.bridge.NativeStatus;
  * CUDA kernels: libhvae4j_cuda for our operations and cuBLAS (JavaCPP presets) for products, all enqueued on one
  * stream of one device. Only the CUDA backend loads this class.
  */
-final class CudaKernels implements Kernels {
+final class CudaKernels extends CudaKernelOps implements Kernels {
     private final int device;
     private final CUstream_st stream;
     private final long streamAddress;
@@ -41,8 +39,14 @@ final class CudaKernels implements Kernels {
     private static final long BLAS_WORKSPACE_BYTES = 32L << 20;
     private final long blasWorkspace;
 
-    CUstream_st stream() {
+    CUstream_st cudaStream() {
         return stream;
+    }
+
+    @Override
+    long stream() {
+        ensureDevice();
+        return streamAddress;
     }
 
     /** The CUDA runtime binds a current device per host thread: set it when this thread has another one. */
@@ -103,24 +107,6 @@ final class CudaKernels implements Kernels {
     }
 
     @Override
-    public void fill(long y, float value, long n) {
-        ensureDevice();
-        check(hvae4j_cuda_fill(y, value, n, streamAddress), "fill");
-    }
-
-    @Override
-    public void axpby(float alpha, long x, float beta, long y, long n) {
-        ensureDevice();
-        check(hvae4j_cuda_axpby(alpha, x, beta, y, n, streamAddress), "axpby");
-    }
-
-    @Override
-    public void mul(long x, long z, long y, long n) {
-        ensureDevice();
-        check(hvae4j_cuda_mul(x, z, y, n, streamAddress), "mul");
-    }
-
-    @Override
     public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long b,
             int ldb, float beta, long c, int ldc) {
         if (m == 0 || n == 0) {
@@ -136,42 +122,6 @@ final class CudaKernels implements Kernels {
                 transA ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N,
                 n, m, k, s[0], new CpuKernels.At(b, 0), ldb, new CpuKernels.At(a, 0), lda, s[1],
                 new CpuKernels.At(c, 0), ldc), "cublasSgemm");
-    }
-
-    @Override
-    public void biasAdd(long y, long bias, long rows, long cols) {
-        ensureDevice();
-        check(hvae4j_cuda_bias_add(y, bias, rows, cols, streamAddress), "biasAdd");
-    }
-
-    @Override
-    public void activationForward(int act, float alpha, long x, long y, long n) {
-        ensureDevice();
-        check(hvae4j_cuda_activation_forward(act, alpha, x, y, n, streamAddress), "activation");
-    }
-
-    @Override
-    public void activationBackward(int act, float alpha, long x, long y, long dy, long dx, long n) {
-        ensureDevice();
-        check(hvae4j_cuda_activation_backward(act, alpha, x, y, dy, dx, n, streamAddress), "activationBackward");
-    }
-
-    @Override
-    public void sumRows(long x, long rows, long cols, float alpha, float beta, long out) {
-        ensureDevice();
-        check(hvae4j_cuda_sum_rows(x, rows, cols, alpha, beta, out, streamAddress), "sumRows");
-    }
-
-    @Override
-    public void sumCols(long x, long rows, long cols, float alpha, float beta, long out) {
-        ensureDevice();
-        check(hvae4j_cuda_sum_cols(x, rows, cols, alpha, beta, out, streamAddress), "sumCols");
-    }
-
-    @Override
-    public void sumSquares(long x, long n, boolean accumulate, long out) {
-        ensureDevice();
-        check(hvae4j_cuda_sum_squares(x, n, accumulate ? 1 : 0, out, streamAddress), "sumSquares");
     }
 
     @Override
@@ -214,140 +164,37 @@ final class CudaKernels implements Kernels {
     }
 
     @Override
+    public void copyToHost(long src, double[] dst, int dstOffset, long count) {
+        if (count == 0) {
+            return;
+        }
+        ensureDevice();
+        try (org.bytedeco.javacpp.DoublePointer host = new org.bytedeco.javacpp.DoublePointer(count)) {
+            checkCuda(cudart.cudaMemcpyAsync(host, at(src), count * Double.BYTES, cudart.cudaMemcpyDeviceToHost,
+                    stream), "cudaMemcpyAsync(device to host)");
+            checkCuda(cudart.cudaStreamSynchronize(stream), "cudaStreamSynchronize");
+            host.get(dst, dstOffset, Math.toIntExact(count));
+        }
+    }
+
+    @Override
+    public void copyFromHost(double[] src, int srcOffset, long dst, long count) {
+        if (count == 0) {
+            return;
+        }
+        ensureDevice();
+        try (org.bytedeco.javacpp.DoublePointer host = new org.bytedeco.javacpp.DoublePointer(count)) {
+            host.put(src, srcOffset, Math.toIntExact(count));
+            checkCuda(cudart.cudaMemcpyAsync(at(dst), host, count * Double.BYTES, cudart.cudaMemcpyHostToDevice,
+                    stream), "cudaMemcpyAsync(host to device)");
+            checkCuda(cudart.cudaStreamSynchronize(stream), "cudaStreamSynchronize");
+        }
+    }
+
+    @Override
     public void synchronize() {
         ensureDevice();
         checkCuda(cudart.cudaStreamSynchronize(stream), "cudaStreamSynchronize");
-    }
-
-    @Override
-    public void gaussianForward(long rows, long cols, int flags, long qMu, long qLv, long pMu, long pLv, long seed,
-            long offset, long offsetAdd, long z, long kl, long logq, long logp) {
-        ensureDevice();
-        check(hvae4j_cuda_gaussian_forward(rows, cols, flags, qMu, qLv, pMu, pLv, seed, offset, offsetAdd, z, kl, logq,
-                logp, streamAddress), "gaussianForward");
-    }
-
-    @Override
-    public void gaussianBackward(long rows, long cols, int flags, long qMu, long qLv, long pMu, long pLv, long seed,
-            long offset, long offsetAdd, long dz, long wKl, long wLogq, long wLogp, long dqMu, long dqLv, long dpMu,
-            long dpLv) {
-        ensureDevice();
-        check(hvae4j_cuda_gaussian_backward(rows, cols, flags, qMu, qLv, pMu, pLv, seed, offset, offsetAdd, dz, wKl,
-                wLogq, wLogp, dqMu, dqLv, dpMu, dpLv, streamAddress), "gaussianBackward");
-    }
-
-    @Override
-    public void bernoulliForward(long rows, long cols, int estimator, float tau, long qLogits, long pLogits,
-            float pLogit, long seed, long offset, long offsetAdd, long z, long kl, long logq, long logp) {
-        ensureDevice();
-        check(hvae4j_cuda_bernoulli_forward(rows, cols, estimator, tau, qLogits, pLogits, pLogit, seed, offset,
-                offsetAdd, z, kl, logq, logp, streamAddress), "bernoulliForward");
-    }
-
-    @Override
-    public void bernoulliBackward(long rows, long cols, int estimator, float tau, long qLogits, long pLogits,
-            float pLogit, long seed, long offset, long offsetAdd, long dz, long wKl, long wLogq, long wLogp,
-            long signal, long dqLogits, long dpLogits) {
-        ensureDevice();
-        check(hvae4j_cuda_bernoulli_backward(rows, cols, estimator, tau, qLogits, pLogits, pLogit, seed, offset,
-                offsetAdd, dz, wKl, wLogq, wLogp, signal, dqLogits, dpLogits, streamAddress), "bernoulliBackward");
-    }
-
-    @Override
-    public void bernoulliLikelihoodForward(long rows, long cols, long xRows, long logits, long x, boolean binarize,
-            long seed, long offset, long offsetAdd, long logp) {
-        ensureDevice();
-        check(hvae4j_cuda_bernoulli_likelihood_forward(rows, cols, xRows, logits, x, binarize ? 1 : 0, seed, offset,
-                offsetAdd, logp, streamAddress), "bernoulliLikelihoodForward");
-    }
-
-    @Override
-    public void bernoulliLikelihoodBackward(long rows, long cols, long xRows, long logits, long x, boolean binarize,
-            long seed, long offset, long offsetAdd, long w, long dLogits) {
-        ensureDevice();
-        check(hvae4j_cuda_bernoulli_likelihood_backward(rows, cols, xRows, logits, x, binarize ? 1 : 0, seed, offset,
-                offsetAdd, w, dLogits, streamAddress), "bernoulliLikelihoodBackward");
-    }
-
-    @Override
-    public void gaussianLikelihoodForward(long rows, long cols, long xRows, long mu, long lv, float lvConst, long x,
-            long logp) {
-        ensureDevice();
-        check(hvae4j_cuda_gaussian_likelihood_forward(rows, cols, xRows, mu, lv, lvConst, x, logp, streamAddress),
-                "gaussianLikelihoodForward");
-    }
-
-    @Override
-    public void gaussianLikelihoodBackward(long rows, long cols, long xRows, long mu, long lv, float lvConst, long x,
-            long w, long dMu, long dLv) {
-        ensureDevice();
-        check(hvae4j_cuda_gaussian_likelihood_backward(rows, cols, xRows, mu, lv, lvConst, x, w, dMu, dLv, streamAddress),
-                "gaussianLikelihoodBackward");
-    }
-
-    @Override
-    public void iwae(long k, long batch, long logw, long bound, long wnorm, long wsq) {
-        ensureDevice();
-        check(hvae4j_cuda_iwae(k, batch, logw, bound, wnorm, wsq, streamAddress), "iwae");
-    }
-
-    @Override
-    public void repeatRows(long x, long rows, long cols, long times, long y) {
-        ensureDevice();
-        check(hvae4j_cuda_repeat_rows(x, rows, cols, times, y, streamAddress), "repeatRows");
-    }
-
-    @Override
-    public void sumRepeats(long x, long rows, long cols, long times, float beta, long y) {
-        ensureDevice();
-        check(hvae4j_cuda_sum_repeats(x, rows, cols, times, beta, y, streamAddress), "sumRepeats");
-    }
-
-    @Override
-    public void precisionMerge(long n, long mh, long lvh, long mp, long lvp, long mq, long lvq) {
-        ensureDevice();
-        check(hvae4j_cuda_precision_merge(n, mh, lvh, mp, lvp, mq, lvq, streamAddress), "precisionMerge");
-    }
-
-    @Override
-    public void precisionMergeBackward(long n, long mh, long lvh, long mp, long lvp, long dmq, long dlvq, long dmh,
-            long dlvh, long dmp, long dlvp) {
-        ensureDevice();
-        check(hvae4j_cuda_precision_merge_backward(n, mh, lvh, mp, lvp, dmq, dlvq, dmh, dlvh, dmp, dlvp, streamAddress),
-                "precisionMergeBackward");
-    }
-
-    @Override
-    public void adam(long n, long param, long grad, long m, long v, float lr, float beta1, float beta2, float eps,
-            float weightDecay, float c1, float c2, long gradScale) {
-        ensureDevice();
-        check(hvae4j_cuda_adam(n, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, c1, c2, gradScale, streamAddress), "adam");
-    }
-
-    @Override
-    public void binarize(long x, long n, long seed, long offset, long offsetAdd, long y) {
-        ensureDevice();
-        check(hvae4j_cuda_binarize(x, n, seed, offset, offsetAdd, y, streamAddress), "binarize");
-    }
-
-    @Override
-    public void u64Update(long x, long value, boolean add) {
-        ensureDevice();
-        check(hvae4j_cuda_u64_update(x, value, add ? 1 : 0, streamAddress), "u64Update");
-    }
-
-    @Override
-    public void adamPrepare(long normSq, long loss, float clip, float beta1, float beta2, long state) {
-        ensureDevice();
-        check(hvae4j_cuda_adam_prepare(normSq, loss, clip, beta1, beta2, state, streamAddress), "adamPrepare");
-    }
-
-    @Override
-    public void adamDevice(long n, long param, long grad, long m, long v, float beta1, float beta2, float eps,
-            float weightDecay, long state) {
-        ensureDevice();
-        check(hvae4j_cuda_adam_device(n, param, grad, m, v, beta1, beta2, eps, weightDecay, state, streamAddress),
-                "adamDevice");
     }
 
     // ---- CUDA graphs ----------------------------------------------------------------------------------------

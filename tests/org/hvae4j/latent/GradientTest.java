@@ -1,6 +1,6 @@
 package org.hvae4j.latent;
 
-import static org.hvae4j.bridge.CpuNative.*;
+import static org.hvae4j.bridge.ReferenceNative.*;
 import static org.hvae4j.latent.F64.ok;
 import static org.hvae4j.latent.F64.read;
 import static org.junit.jupiter.api.Assertions.*;
@@ -57,7 +57,7 @@ class GradientTest {
         try (F64 m = new F64()) {
             long z = m.zeros(ROWS * COLS), kl = m.zeros(ROWS), lq = m.zeros(ROWS), lp = m.zeros(ROWS);
             ok(hvae4j_cpu_gaussian_forward_f64(ROWS, COLS, flags, m.of(g.qm), m.of(g.ql), m.of(g.pm), m.of(g.pl), SEED,
-                    OFFSET, z, kl, lq, lp));
+                    OFFSET, 0, z, kl, lq, lp));
             return dot(read(z, ROWS * COLS), g.dz) + dot(read(kl, ROWS), g.wk) + dot(read(lq, ROWS), g.wq)
                     + dot(read(lp, ROWS), g.wp);
         }
@@ -74,7 +74,7 @@ class GradientTest {
         try (F64 m = new F64()) {
             long[] d = {m.zeros(n), m.zeros(n), m.zeros(n), m.zeros(n)};
             ok(hvae4j_cpu_gaussian_backward_f64(ROWS, COLS, flags, m.of(g.qm), m.of(g.ql), m.of(g.pm), m.of(g.pl), SEED,
-                    OFFSET, m.of(g.dz), m.of(g.wk), m.of(g.wq), m.of(g.wp), d[0], d[1], d[2], d[3]));
+                    OFFSET, 0, m.of(g.dz), m.of(g.wk), m.of(g.wq), m.of(g.wp), d[0], d[1], d[2], d[3]));
             for (int i = 0; i < 4; i++) {
                 grads[i] = read(d[i], n);
             }
@@ -96,10 +96,10 @@ class GradientTest {
         try (F64 m = new F64()) {
             long[] full = {m.zeros(n), m.zeros(n)}, path = {m.zeros(n), m.zeros(n)};
             long z = m.zeros(n);
-            ok(hvae4j_cpu_gaussian_forward_f64(ROWS, COLS, 1, m.of(qm), m.of(ql), 0, 0, SEED, OFFSET, z, 0, 0, 0));
-            ok(hvae4j_cpu_gaussian_backward_f64(ROWS, COLS, 1, m.of(qm), m.of(ql), 0, 0, SEED, OFFSET, 0, 0, m.of(wq), 0,
+            ok(hvae4j_cpu_gaussian_forward_f64(ROWS, COLS, 1, m.of(qm), m.of(ql), 0, 0, SEED, OFFSET, 0, z, 0, 0, 0));
+            ok(hvae4j_cpu_gaussian_backward_f64(ROWS, COLS, 1, m.of(qm), m.of(ql), 0, 0, SEED, OFFSET, 0, 0, 0, m.of(wq), 0,
                     full[0], full[1], 0, 0));
-            ok(hvae4j_cpu_gaussian_backward_f64(ROWS, COLS, 1 | 4, m.of(qm), m.of(ql), 0, 0, SEED, OFFSET, 0, 0,
+            ok(hvae4j_cpu_gaussian_backward_f64(ROWS, COLS, 1 | 4, m.of(qm), m.of(ql), 0, 0, SEED, OFFSET, 0, 0, 0,
                     m.of(wq), 0, path[0], path[1], 0, 0));
             double[] zs = read(z, n), fm = read(full[0], n), fl = read(full[1], n), pm = read(path[0], n),
                     pl = read(path[1], n);
@@ -121,7 +121,7 @@ class GradientTest {
         try (F64 m = new F64()) {
             int n = ROWS * COLS;
             long z = m.zeros(n), kl = m.zeros(ROWS), q = m.zeros(ROWS), p = m.zeros(ROWS);
-            ok(hvae4j_cpu_bernoulli_forward_f64(ROWS, COLS, estimator, tau, m.of(lq), m.of(lp), 0, SEED, OFFSET, z, kl,
+            ok(hvae4j_cpu_bernoulli_forward_f64(ROWS, COLS, estimator, tau, m.of(lq), m.of(lp), 0, SEED, OFFSET, 0, z, kl,
                     q, p));
             return dot(read(z, n), dz) + dot(read(kl, ROWS), wk) + dot(read(q, ROWS), wq) + dot(read(p, ROWS), wp);
         }
@@ -137,7 +137,7 @@ class GradientTest {
         double[] gq, gp;
         try (F64 m = new F64()) {
             long dq = m.zeros(n), dp = m.zeros(n);
-            ok(hvae4j_cpu_bernoulli_backward_f64(ROWS, COLS, 2, tau, m.of(lq), m.of(lp), 0, SEED, OFFSET, m.of(dz),
+            ok(hvae4j_cpu_bernoulli_backward_f64(ROWS, COLS, 2, tau, m.of(lq), m.of(lp), 0, SEED, OFFSET, 0, m.of(dz),
                     m.of(wk), m.of(wq), m.of(wp), 0, dq, dp));
             gq = read(dq, n);
             gp = read(dp, n);
@@ -158,10 +158,10 @@ class GradientTest {
         try (F64 m = new F64()) {
             long dq = m.zeros(n), dp = m.zeros(n);
             // Only KL and log p(z) weighted, dz = 0, and (REINFORCE) zero signal: no gradient through z's value.
-            ok(hvae4j_cpu_bernoulli_backward_f64(ROWS, COLS, estimator, 1.0, m.of(lq), m.of(lp), 0, SEED, OFFSET, 0,
+            ok(hvae4j_cpu_bernoulli_backward_f64(ROWS, COLS, estimator, 1.0, m.of(lq), m.of(lp), 0, SEED, OFFSET, 0, 0,
                     m.of(wk), 0, 0, m.of(zero), dq, dp));
             gq = read(dq, n);
-            ok(hvae4j_cpu_bernoulli_backward_f64(ROWS, COLS, estimator, 1.0, m.of(lq), m.of(lp), 0, SEED, OFFSET, 0, 0,
+            ok(hvae4j_cpu_bernoulli_backward_f64(ROWS, COLS, estimator, 1.0, m.of(lq), m.of(lp), 0, SEED, OFFSET, 0, 0, 0,
                     0, m.of(wp), m.of(zero), m.zeros(n), dp));
             gp = read(dp, n);
         }
@@ -182,7 +182,7 @@ class GradientTest {
             try (F64 m = new F64()) {
                 long lp = m.zeros(ROWS);
                 ok(hvae4j_cpu_bernoulli_likelihood_forward_f64(ROWS, COLS, xRows, m.of(v), m.of(x), binarize, SEED,
-                        OFFSET, lp));
+                        OFFSET, 0, lp));
                 return dot(read(lp, ROWS), w);
             }
         };
@@ -190,7 +190,7 @@ class GradientTest {
         try (F64 m = new F64()) {
             long d = m.zeros(n);
             ok(hvae4j_cpu_bernoulli_likelihood_backward_f64(ROWS, COLS, xRows, m.of(logits), m.of(x), binarize, SEED,
-                    OFFSET, m.of(w), d));
+                    OFFSET, 0, m.of(w), d));
             g = read(d, n);
         }
         checkGradient("dLogits", logits, g, f);

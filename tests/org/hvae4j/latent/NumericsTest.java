@@ -35,14 +35,14 @@ class NumericsTest {
         for (long[] s : streams) {
             for (int nb : new int[] {1, 7, 8, 9, 129, 1024}) {
                 long[] mismatches = {-1};
-                F64.ok(org.hvae4j.bridge.CpuNative.hvae4j_cpu_philox_check(s[0], s[1], s[2], nb, mismatches));
+                F64.ok(org.hvae4j.bridge.ReferenceNative.hvae4j_cpu_philox_check(s[0], s[1], s[2], nb, mismatches));
                 assertEquals(0, mismatches[0], "differing words: seed " + s[0] + ", offset " + s[1] + ", first block "
                         + s[2] + ", " + nb + " blocks");
             }
         }
         long[] m = {0};
-        assertNotEquals(0, org.hvae4j.bridge.CpuNative.hvae4j_cpu_philox_check(1, 2, 3, 0, m), "nb = 0 is refused");
-        assertNotEquals(0, org.hvae4j.bridge.CpuNative.hvae4j_cpu_philox_check(1, 2, 3, 1025, m), "nb > 1024 is refused");
+        assertNotEquals(0, org.hvae4j.bridge.ReferenceNative.hvae4j_cpu_philox_check(1, 2, 3, 0, m), "nb = 0 is refused");
+        assertNotEquals(0, org.hvae4j.bridge.ReferenceNative.hvae4j_cpu_philox_check(1, 2, 3, 1025, m), "nb > 1024 is refused");
     }
 
     @Test
@@ -212,10 +212,10 @@ class NumericsTest {
             BernoulliLikelihood.of(true).backward(List.of(tl), tx, new Noise(3, 4), cpu.fromArray(w, rows), List.of(d));
             float[] g = d.toArray();
             long lpd = m.zeros(rows), dd = m.zeros(rows * cols);
-            F64.ok(org.hvae4j.bridge.CpuNative.hvae4j_cpu_bernoulli_likelihood_forward_f64(rows, cols, rows, m.of(ld),
-                    m.of(xd), 1, 3, 4, lpd));
-            F64.ok(org.hvae4j.bridge.CpuNative.hvae4j_cpu_bernoulli_likelihood_backward_f64(rows, cols, rows,
-                    m.of(ld), m.of(xd), 1, 3, 4, m.of(wd), dd));
+            F64.ok(org.hvae4j.bridge.ReferenceNative.hvae4j_cpu_bernoulli_likelihood_forward_f64(rows, cols, rows, m.of(ld),
+                    m.of(xd), 1, 3, 4, 0, lpd));
+            F64.ok(org.hvae4j.bridge.ReferenceNative.hvae4j_cpu_bernoulli_likelihood_backward_f64(rows, cols, rows,
+                    m.of(ld), m.of(xd), 1, 3, 4, 0, m.of(wd), dd));
             double[] ref = F64.read(lpd, rows), gref = F64.read(dd, rows * cols);
             for (int i = 0; i < rows; i++) {
                 assertEquals(ref[i], lp[i], 1e-5 * Math.abs(ref[i]), "log p row " + i);
@@ -274,8 +274,8 @@ class NumericsTest {
                         t[3].address(), seed, offset, 0, z.address(), kl.address(), lq.address(), lp.address());
                 long zd = m.zeros(Math.max(n, 1)), kld = m.zeros(Math.max(rows, 1)), lqd = m.zeros(Math.max(rows, 1)),
                         lpd = m.zeros(Math.max(rows, 1));
-                F64.ok(org.hvae4j.bridge.CpuNative.hvae4j_cpu_gaussian_forward_f64(rows, cols, flags, d[0], d[1], d[2],
-                        d[3], seed, offset, zd, kld, lqd, lpd));
+                F64.ok(org.hvae4j.bridge.ReferenceNative.hvae4j_cpu_gaussian_forward_f64(rows, cols, flags, d[0], d[1], d[2],
+                        d[3], seed, offset, 0, zd, kld, lqd, lpd));
                 String at = "flags " + flags + ", " + rows + "x" + cols;
                 close(F64.read(zd, n), z.toArray(), 2e-5, at + ": z");
                 Tensor zOnly = cpu.empty(Math.max(n, 1));  // no per-row outputs: the z-only path
@@ -298,8 +298,8 @@ class NumericsTest {
                         t[3].address(), seed, offset, 0, nulls ? 0 : t[4].address(), tw[0].address(),
                         nulls ? 0 : tw[1].address(), tw[2].address(), g[0].address(), g[1].address(), g[2].address(),
                         g[3].address());
-                F64.ok(org.hvae4j.bridge.CpuNative.hvae4j_cpu_gaussian_backward_f64(rows, cols, flags, d[0], d[1], d[2],
-                        d[3], seed, offset, nulls ? 0 : d[4], dw[0], nulls ? 0 : dw[1], dw[2], gd[0], gd[1], gd[2],
+                F64.ok(org.hvae4j.bridge.ReferenceNative.hvae4j_cpu_gaussian_backward_f64(rows, cols, flags, d[0], d[1], d[2],
+                        d[3], seed, offset, 0, nulls ? 0 : d[4], dw[0], nulls ? 0 : dw[1], dw[2], gd[0], gd[1], gd[2],
                         gd[3]));
                 String[] names = {"d q mu", "d q lv", "d p mu", "d p lv"};
                 for (int j = 0; j < 4; j++) {
@@ -380,8 +380,8 @@ class NumericsTest {
                     cpu.kernels().bernoulliForward(rows, cols, estimator, tau, t[0].address(), pf, pConst, seed,
                             offset, 0, z.address(), kl.address(), lq.address(), lp.address());
                     long zd = m.zeros(Math.max(n, 1)), kld = m.zeros(one), lqd = m.zeros(one), lpd = m.zeros(one);
-                    F64.ok(org.hvae4j.bridge.CpuNative.hvae4j_cpu_bernoulli_forward_f64(rows, cols, estimator, tau,
-                            d[0], pd, pConst, seed, offset, zd, kld, lqd, lpd));
+                    F64.ok(org.hvae4j.bridge.ReferenceNative.hvae4j_cpu_bernoulli_forward_f64(rows, cols, estimator, tau,
+                            d[0], pd, pConst, seed, offset, 0, zd, kld, lqd, lpd));
                     String at = "estimator " + estimator + ", " + rows + "x" + cols
                             + (perElementPrior ? "" : ", constant prior");
                     double[] zRef = F64.read(zd, n);
@@ -407,8 +407,8 @@ class NumericsTest {
                     cpu.kernels().bernoulliBackward(rows, cols, estimator, tau, t[0].address(), pf, pConst, seed,
                             offset, 0, t[2].address(), tw[0].address(), tw[1].address(), tw[2].address(),
                             tw[3].address(), gq.address(), perElementPrior ? gp.address() : 0);
-                    F64.ok(org.hvae4j.bridge.CpuNative.hvae4j_cpu_bernoulli_backward_f64(rows, cols, estimator, tau,
-                            d[0], pd, pConst, seed, offset, d[2], dw[0], dw[1], dw[2], dw[3], gqd,
+                    F64.ok(org.hvae4j.bridge.ReferenceNative.hvae4j_cpu_bernoulli_backward_f64(rows, cols, estimator, tau,
+                            d[0], pd, pConst, seed, offset, 0, d[2], dw[0], dw[1], dw[2], dw[3], gqd,
                             perElementPrior ? gpd : 0));
                     close(F64.read(gqd, n), gq.toArray(), 2e-5, at + ": d q logits");
                     if (perElementPrior) {

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.bytedeco.javacpp.DoublePointer;
-import org.hvae4j.bridge.CpuNative;
+import org.hvae4j.bridge.ReferenceNative;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -35,7 +35,7 @@ class ActivationTest {
 
     static double[] forward64(Activation f, double[] x) {
         try (DoublePointer px = new DoublePointer(x); DoublePointer py = new DoublePointer(x.length)) {
-            assertEquals(0, CpuNative.hvae4j_cpu_activation_forward_f64(f.code(), f.alpha(), px.address(),
+            assertEquals(0, ReferenceNative.hvae4j_cpu_activation_forward_f64(f.code(), f.alpha(), px.address(),
                     py.address(), x.length));
             double[] y = new double[x.length];
             py.get(y);
@@ -56,7 +56,7 @@ class ActivationTest {
         double[] dx = new double[x.length];
         try (DoublePointer px = new DoublePointer(x); DoublePointer py = new DoublePointer(y);
                 DoublePointer pdy = new DoublePointer(dy); DoublePointer pdx = new DoublePointer(x.length)) {
-            assertEquals(0, CpuNative.hvae4j_cpu_activation_backward_f64(f.code(), f.alpha(), px.address(),
+            assertEquals(0, ReferenceNative.hvae4j_cpu_activation_backward_f64(f.code(), f.alpha(), px.address(),
                     py.address(), pdy.address(), pdx.address(), x.length));
             pdx.get(dx);
         }

@@ -1,35 +1,34 @@
-// CPU implementation of the core C API: memory, elementwise operations, activations and reductions.
+// CPU loops of the dense family: elementwise algebra, activations, reductions and the repeats of a batch over its
+// importance samples (activation formulas: hvae4j/activation.h).
 #include <stdlib.h>
 #include <string.h>
 
-#include "guard.h"
+#include "common.h"
 #include "hvae4j/activation.h"
 #include "hvae4j/hvae4j_cpu.h"
+#include "loops.h"
 #include "simd_math.h"
 
 using namespace hvae4j;
+using namespace hvae4j::cpu;
 
 namespace {
 
-template <typename T>
-void activation_forward_n(int act, T alpha, const T* x, T* y, int64_t n);
-
 // Float: the two activations of the benchmark models through libmvec's vector tanhf / expf.
-template <>
-HVAE4J_CPU_CLONES void activation_forward_n<float>(int act, float alpha, const float* x, float* y, int64_t n) {
+HVAE4J_CPU_CLONES void activation_forward_float(int act, float alpha, const float* x, float* y, int64_t n) {
   switch (act) {
-    case ACT_TANH:
+    case HVAE4J_ACT_TANH:
 #pragma omp simd
       for (int64_t i = 0; i < n; ++i) y[i] = tanhf(x[i]);
       return;
-    case ACT_SIGMOID:
+    case HVAE4J_ACT_SIGMOID:
 #pragma omp simd
       for (int64_t i = 0; i < n; ++i) y[i] = simd::sigmoid(x[i]);
       return;
-    case ACT_RELU:
+    case HVAE4J_ACT_RELU:
       for (int64_t i = 0; i < n; ++i) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
       return;
-    case ACT_IDENTITY:
+    case HVAE4J_ACT_IDENTITY:
       if (x != y) memmove(y, x, sizeof(float) * n);
       return;
     default:
@@ -37,52 +36,9 @@ HVAE4J_CPU_CLONES void activation_forward_n<float>(int act, float alpha, const f
   }
 }
 
-template <typename T>
-void activation_forward_n(int act, T alpha, const T* x, T* y, int64_t n) {
-  // One switch per call, not per element: the compiler vectorizes the simple cases.
-  switch (act) {
-    case ACT_RELU:
-      for (int64_t i = 0; i < n; ++i) y[i] = x[i] > T(0) ? x[i] : T(0);
-      return;
-    case ACT_IDENTITY:
-      if (x != y) memmove(y, x, sizeof(T) * n);
-      return;
-    default:
-      for (int64_t i = 0; i < n; ++i) y[i] = activation_forward<T>(act, alpha, x[i]);
-  }
-}
-
-template <typename T>
-void activation_backward_n(int act, T alpha, const T* x, const T* y, const T* dy, T* dx, int64_t n) {
-  switch (act) {
-    case ACT_TANH:
-      for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * (T(1) - y[i] * y[i]);
-      return;
-    default:
-      for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * activation_derivative<T>(act, alpha, x[i], y[i]);
-  }
-}
-
-bool valid_act(int act) { return act >= 0 && act < ACT_COUNT; }
-
 }  // namespace
 
 extern "C" {
-
-int hvae4j_cpu_malloc(int64_t bytes, int64_t* address) {
-  HVAE4J_REQUIRE(bytes >= 0 && address != nullptr);
-  size_t size = (size_t)((bytes + 63) / 64 * 64);
-  if (size == 0) size = 64;
-  void* p = aligned_alloc(64, size);
-  if (p == nullptr) return HVAE4J_ENOMEM;
-  *address = (int64_t)(intptr_t)p;
-  return HVAE4J_OK;
-}
-
-int hvae4j_cpu_free(int64_t address) {
-  free((void*)(intptr_t)address);
-  return HVAE4J_OK;
-}
 
 int hvae4j_cpu_fill(float* y, float value, int64_t n) {
   HVAE4J_REQUIRE(n >= 0 && (n == 0 || y));
@@ -117,27 +73,14 @@ int hvae4j_cpu_bias_add(float* y, const float* b, int64_t rows, int64_t cols) {
 
 int hvae4j_cpu_activation_forward(int act, float alpha, const float* x, float* y, int64_t n) {
   HVAE4J_REQUIRE(valid_act(act) && n >= 0 && (n == 0 || (x && y)));
-  activation_forward_n<float>(act, alpha, x, y, n);
+  activation_forward_float(act, alpha, x, y, n);
   return HVAE4J_OK;
 }
 
 int hvae4j_cpu_activation_backward(int act, float alpha, const float* x, const float* y, const float* dy,
                                    float* dx, int64_t n) {
   HVAE4J_REQUIRE(valid_act(act) && n >= 0 && (n == 0 || (x && y && dy && dx)));
-  activation_backward_n<float>(act, alpha, x, y, dy, dx, n);
-  return HVAE4J_OK;
-}
-
-int hvae4j_cpu_activation_forward_f64(int act, double alpha, const double* x, double* y, int64_t n) {
-  HVAE4J_REQUIRE(valid_act(act) && n >= 0 && (n == 0 || (x && y)));
-  activation_forward_n<double>(act, alpha, x, y, n);
-  return HVAE4J_OK;
-}
-
-int hvae4j_cpu_activation_backward_f64(int act, double alpha, const double* x, const double* y,
-                                       const double* dy, double* dx, int64_t n) {
-  HVAE4J_REQUIRE(valid_act(act) && n >= 0 && (n == 0 || (x && y && dy && dx)));
-  activation_backward_n<double>(act, alpha, x, y, dy, dx, n);
+  activation_backward_loop<float>(act, alpha, x, y, dy, dx, n);
   return HVAE4J_OK;
 }
 
@@ -178,6 +121,40 @@ int hvae4j_cpu_sum_squares(const float* x, int64_t n, int accumulate, float* out
 #pragma omp simd reduction(+ : s)
   for (int64_t i = 0; i < n; ++i) s += (double)x[i] * (double)x[i];
   out[0] = (float)(accumulate ? (double)out[0] + s : s);
+  return HVAE4J_OK;
+}
+
+HVAE4J_CPU_CLONES int hvae4j_cpu_repeat_rows(const float* x, int64_t rows, int64_t cols, int64_t times, float* y) {
+  HVAE4J_REQUIRE(dims_ok(rows, cols) && times >= 0 && (rows * cols * times == 0 || (x && y)));
+  const int64_t n = rows * cols;
+  if (n >= 1024) {
+    for (int64_t s = 0; s < times; ++s) memcpy(y + s * n, x, (size_t)n * sizeof(float));
+    return HVAE4J_OK;
+  }
+  // Short blocks (a bias row repeated down a layer's output, once per row of the batch): a copy loop, where a
+  // library call per block cost about as much as the copy itself.
+  for (int64_t s = 0; s < times; ++s) {
+    float* ys = y + s * n;
+#pragma omp simd
+    for (int64_t i = 0; i < n; ++i) ys[i] = x[i];
+  }
+  return HVAE4J_OK;
+}
+
+int hvae4j_cpu_sum_repeats(const float* x, int64_t rows, int64_t cols, int64_t times, float beta, float* y) {
+  HVAE4J_REQUIRE(dims_ok(rows, cols) && times >= 0 && (rows * cols == 0 || (x && y) || times == 0));
+  const int64_t n = rows * cols;
+  for (int64_t i = 0; i < n; ++i) y[i] = beta == 0.0f ? 0.0f : beta * y[i];
+  for (int64_t s = 0; s < times; ++s) {
+    const float* xs = x + s * n;
+    for (int64_t i = 0; i < n; ++i) y[i] += xs[i];
+  }
+  return HVAE4J_OK;
+}
+
+int hvae4j_cpu_u64_update(uint64_t* x, uint64_t value, int add) {
+  HVAE4J_REQUIRE(x);
+  *x = add ? *x + value : value;
   return HVAE4J_OK;
 }
 

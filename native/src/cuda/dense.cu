@@ -1,5 +1,5 @@
-// CUDA implementation of the core C API: elementwise operations, activations and reductions. The formulas
-// come from hvae4j/activation.h, the same functions the CPU backend calls.
+// CUDA kernels of the dense family: elementwise algebra, activations, reductions and the repeats of a batch over its
+// importance samples (activation formulas: hvae4j/activation.h, the same the CPU backend calls).
 #include <cuda_runtime.h>
 
 #include "hvae4j/activation.h"
@@ -81,13 +81,25 @@ __global__ void sum_squares_kernel(const float* __restrict__ x, int64_t n, float
   if (threadIdx.x == 0) atomicAdd(out, s);
 }
 
-bool valid_act(int act) { return act >= 0 && act < ACT_COUNT; }
+__global__ void repeat_rows_kernel(const float* __restrict__ x, int64_t n, int64_t times, float* __restrict__ y) {
+  HVAE4J_GRID_STRIDE(i, n * times) y[i] = x[i % n];
+}
+
+__global__ void sum_repeats_kernel(const float* __restrict__ x, int64_t n, int64_t times, float beta, float* y) {
+  HVAE4J_GRID_STRIDE(i, n) {
+    float s = beta == 0.0f ? 0.0f : beta * y[i];
+    for (int64_t t = 0; t < times; ++t) s += x[t * n + i];
+    y[i] = s;
+  }
+}
+
+__global__ void u64_update_kernel(uint64_t* x, uint64_t value, int add) { *x = add ? *x + value : value; }
+
+bool valid_act(int act) { return act >= 0 && act < HVAE4J_ACT_COUNT; }
 
 }  // namespace
 
 extern "C" {
-
-int hvae4j_cuda_compiled_runtime_version(void) { return CUDART_VERSION; }
 
 int hvae4j_cuda_fill(float* y, float value, int64_t n, void* stream) {
   HVAE4J_CUDA_REQUIRE(n >= 0);
@@ -163,6 +175,27 @@ int hvae4j_cuda_sum_squares(const float* x, int64_t n, int accumulate, float* ou
   cudaStream_t s = as_stream(stream);
   if (!accumulate) fill_kernel<<<1, 32, 0, s>>>(out, 0.0f, 1);
   if (n > 0) sum_squares_kernel<<<grid_for(n, 256) < 1024 ? grid_for(n, 256) : 1024, 256, 0, s>>>(x, n, out);
+  return status_of_launch();
+}
+
+int hvae4j_cuda_repeat_rows(const float* x, int64_t rows, int64_t cols, int64_t times, float* y, void* stream) {
+  HVAE4J_CUDA_REQUIRE(rows >= 0 && cols >= 0 && times >= 0);
+  if (rows * cols * times == 0) return HVAE4J_OK;
+  repeat_rows_kernel<<<grid_for(rows * cols * times), kThreads, 0, as_stream(stream)>>>(x, rows * cols, times, y);
+  return status_of_launch();
+}
+
+int hvae4j_cuda_sum_repeats(const float* x, int64_t rows, int64_t cols, int64_t times, float beta, float* y,
+                            void* stream) {
+  HVAE4J_CUDA_REQUIRE(rows >= 0 && cols >= 0 && times >= 0);
+  if (rows * cols == 0) return HVAE4J_OK;
+  sum_repeats_kernel<<<grid_for(rows * cols), kThreads, 0, as_stream(stream)>>>(x, rows * cols, times, beta, y);
+  return status_of_launch();
+}
+
+int hvae4j_cuda_u64_update(uint64_t* x, uint64_t value, int add, void* stream) {
+  HVAE4J_CUDA_REQUIRE(x);
+  u64_update_kernel<<<1, 1, 0, as_stream(stream)>>>(x, value, add);
   return status_of_launch();
 }
 
