@@ -34,6 +34,7 @@ final class TrainingLog implements TrainingListener, AutoCloseable {
     private final PrintStream out;
     private final long startNanos = System.nanoTime();
     private final double previousSeconds;
+    private final Map<String, Double> shown = new LinkedHashMap<>();
 
     TrainingLog(Trainer trainer, int batchesPerEpoch, Dataset test, Path csv, PrintStream out, boolean plain)
             throws IOException {
@@ -75,12 +76,16 @@ final class TrainingLog implements TrainingListener, AutoCloseable {
     }
 
     @Override
-    public void onStep(long step, int epoch, int batchInEpoch, int batchesPerEpoch, StepResult r) {
-        Map<String, Double> shown = new LinkedHashMap<>();
+    public void onProgress(long step, int epoch, int batchInEpoch, int batchesPerEpoch) {
+        progress.step(shown);
+    }
+
+    /** The values the progress line shows, as of the last statistics the trainer read. */
+    @Override
+    public void onStatistics(long step, int epoch, StepResult r) {
         shown.put(trainer.config().objective().kind() == org.hvae4j.model.Objective.Kind.ELBO ? "elbo" : "bound",
                 r.objective());
         shown.put("kl", r.klTotal());
-        progress.step(shown);
     }
 
     @Override

@@ -99,6 +99,11 @@ public final class Batcher {
     }
 
     /** A label buffer sized for one batch. */
+    /** A buffer for one batch of condition vectors, or null when the data has none. */
+    public float[] newConditionBuffer() {
+        return data.hasConditions() ? new float[batchSize * data.conditionDim()] : null;
+    }
+
     public int[] newLabelBuffer() {
         return new int[batchSize];
     }
@@ -177,6 +182,14 @@ public final class Batcher {
          * @return the number of rows {@code n} in this batch, or 0 when the epoch is over
          */
         public int next(float[] features, int[] labels) {
+            return next(features, labels, null);
+        }
+
+        /**
+         * {@link #next(float[], int[])}, also gathering the rows' condition vectors into {@code conditions} when it is
+         * not null (the data must have them).
+         */
+        public int next(float[] features, int[] labels, float[] conditions) {
             Objects.requireNonNull(features, "features");
             if (features.length < (long) batchSize * data.cols()) {
                 throw new IllegalArgumentException("feature buffer has length " + features.length + ", need batch "
@@ -196,6 +209,7 @@ public final class Batcher {
             int n = Math.min(batchSize, end - pos);
             data.copyRows(order, pos, n, features);
             if (labels != null) data.copyLabels(order, pos, n, labels);
+            if (conditions != null) data.copyConditions(order, pos, n, conditions);
             pos += n;
             batch++;
             return n;

@@ -6,7 +6,7 @@ import java.util.Optional;
 
 /**
  * An immutable in-memory dataset: {@code rows × cols} float32 features stored row-major in one
- * {@code float[]}, optional integer class labels in {@code [0, numClasses)}, an optional
+ * {@code float[]}, optional integer class labels in {@code [0, numClasses)}, optional condition vectors, an optional
  * {@link ImageShape} describing a row as an image, and a name for logs.
  *
  * <p>The factories {@code of(...)} copy their arrays; {@link #wrap} takes ownership without copying.
@@ -25,10 +25,17 @@ public final class Dataset {
     private final int[] labels; // null when unlabelled
     private final int numClasses; // 0 when unlabelled
     private final ImageShape imageShape; // null when not an image
+    private final float[] conditions; // null without vector conditions: rows × conditionDim, row-major
+    private final int conditionDim;
     private volatile long firstNonFinite = -2; // -2: not scanned yet; -1: every value finite
 
     private Dataset(String name, float[] features, int rows, int cols, int[] labels, int numClasses,
                     ImageShape imageShape, boolean validateLabels) {
+        this(name, features, rows, cols, labels, numClasses, imageShape, validateLabels, null, 0);
+    }
+
+    private Dataset(String name, float[] features, int rows, int cols, int[] labels, int numClasses,
+                    ImageShape imageShape, boolean validateLabels, float[] conditions, int conditionDim) {
         this.name = checkName(name);
         Objects.requireNonNull(features, "features");
         if (rows < 0) throw new IllegalArgumentException("rows must be >= 0, got " + rows);
@@ -63,6 +70,20 @@ public final class Dataset {
             throw new IllegalArgumentException("image shape " + imageShape + " has " + imageShape.size()
                     + " values but rows have " + cols + " columns");
         }
+        if (conditions != null) {
+            if (conditionDim < 1 || conditions.length != (long) rows * conditionDim) {
+                throw new IllegalArgumentException("conditions must hold " + rows + " rows of conditionDim >= 1 values, got "
+                        + conditions.length + " values for conditionDim " + conditionDim);
+            }
+            for (int i = 0; i < conditions.length; i++) {
+                if (!Float.isFinite(conditions[i])) {
+                    throw new IllegalArgumentException("condition " + conditions[i] + " of row " + i / conditionDim
+                            + ", column " + i % conditionDim + " is not finite");
+                }
+            }
+        }
+        this.conditions = conditions;
+        this.conditionDim = conditions == null ? 0 : conditionDim;
         this.features = features;
         this.rows = rows;
         this.cols = cols;
@@ -225,7 +246,9 @@ public final class Dataset {
         if (from == 0 && to == rows) return this;
         float[] f = Arrays.copyOfRange(features, from * cols, to * cols);
         int[] l = labels == null ? null : Arrays.copyOfRange(labels, from, to);
-        return new Dataset(name + "[" + from + ":" + to + "]", f, to - from, cols, l, numClasses, imageShape, false);
+        float[] c = conditions == null ? null : Arrays.copyOfRange(conditions, from * conditionDim, to * conditionDim);
+        return new Dataset(name + "[" + from + ":" + to + "]", f, to - from, cols, l, numClasses, imageShape, false, c,
+                conditionDim);
     }
 
     /** The first {@code min(n, rows())} rows; {@code n} must be non-negative. */
@@ -236,17 +259,50 @@ public final class Dataset {
 
     /** The same data under another name (arrays shared, not copied). */
     public Dataset withName(String newName) {
-        return new Dataset(newName, features, rows, cols, labels, numClasses, imageShape, false);
+        return new Dataset(newName, features, rows, cols, labels, numClasses, imageShape, false, conditions,
+                conditionDim);
     }
 
     /** The same data with rows described as images of {@code shape} (null to drop the shape). */
     public Dataset withImageShape(ImageShape shape) {
-        return new Dataset(name, features, rows, cols, labels, numClasses, shape, false);
+        return new Dataset(name, features, rows, cols, labels, numClasses, shape, false, conditions, conditionDim);
     }
 
     /** The same features without labels. */
     public Dataset withoutLabels() {
-        return labels == null ? this : new Dataset(name, features, rows, cols, null, 0, imageShape, false);
+        return labels == null ? this : new Dataset(name, features, rows, cols, null, 0, imageShape, false, conditions,
+                conditionDim);
+    }
+
+    /**
+     * The same data with a condition vector of {@code dim} values per row ({@code conditions}, rows × dim row-major,
+     * copied): what a model conditioned on a vector c ({@code ModelSpec.Builder.conditioning(dim, false)}) reads.
+     */
+    public Dataset withConditions(float[] conditions, int dim) {
+        Objects.requireNonNull(conditions, "conditions");
+        return new Dataset(name, features, rows, cols, labels, numClasses, imageShape, false, conditions.clone(), dim);
+    }
+
+    /** Whether the rows carry condition vectors. */
+    public boolean hasConditions() {
+        return conditions != null;
+    }
+
+    /** Values per condition vector, or 0 without conditions. */
+    public int conditionDim() {
+        return conditionDim;
+    }
+
+    /** Gathers the condition vectors of rows {@code idx[from .. from+count)} into {@code dst}, row-major. */
+    public void copyConditions(int[] idx, int from, int count, float[] dst) {
+        if (conditions == null) throw new IllegalStateException("dataset " + name + " has no condition vectors");
+        checkRange(idx, from, count);
+        checkDst(dst, conditionDim, count);
+        for (int k = 0; k < count; k++) {
+            int r = idx[from + k];
+            checkRow(r);
+            System.arraycopy(conditions, r * conditionDim, dst, k * conditionDim, conditionDim);
+        }
     }
 
     /**
@@ -272,7 +328,8 @@ public final class Dataset {
     public String toString() {
         return "Dataset[" + name + ": " + rows + " x " + cols
                 + (imageShape != null ? " (" + imageShape + ")" : "")
-                + (labels != null ? ", " + numClasses + " classes" : ", unlabelled") + "]";
+                + (labels != null ? ", " + numClasses + " classes" : ", unlabelled")
+                + (conditions != null ? ", conditions of " + conditionDim : "") + "]";
     }
 
     private void checkRow(int r) {

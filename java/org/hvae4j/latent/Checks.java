@@ -66,4 +66,11 @@ final class Checks {
             matrix(be, t, rows, cols, op, name);
         }
     }
+
+    /** A sampling temperature: finite and >= 0. */
+    static void temperature(double t) {
+        if (!(t >= 0) || Double.isInfinite(t)) {
+            throw new IllegalArgumentException("temperature must be finite and >= 0, got " + t);
+        }
+    }
 }

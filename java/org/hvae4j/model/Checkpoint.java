@@ -51,7 +51,7 @@ public final class Checkpoint {
         header.put("step", t.step());
         header.put("epoch", t.epoch());
         header.put("batchInEpoch", t.batchInEpoch());
-        header.put("adamSteps", t.adam().steps());
+        header.put("adamSteps", t.optimizer().steps());
         header.put("baseline", Double.isNaN(t.baseline()) ? "nan" : t.baseline());
         header.put("skippedSteps", t.skippedSteps());
         List<Map<String, Object>> ps = new java.util.ArrayList<>();
@@ -59,7 +59,7 @@ public final class Checkpoint {
             Map<String, Object> pm = new LinkedHashMap<>();
             pm.put("name", p.name());
             pm.put("shape", p.value().shape().dims());
-            pm.put("moments", p.firstMoment() != null);
+            pm.put("moments", true);
             ps.add(pm);
         }
         header.put("parameters", ps);
@@ -71,12 +71,10 @@ public final class Checkpoint {
             d.writeInt(VERSION);
             d.writeInt(json.length);
             d.write(json);
-            for (Param p : m.parameters()) {
-                writeFloats(d, p.value().toArray());
-                if (p.firstMoment() != null) {
-                    writeFloats(d, p.firstMoment().toArray());
-                    writeFloats(d, p.secondMoment().toArray());
-                }
+            for (int i = 0; i < m.parameters().size(); i++) {
+                writeFloats(d, m.parameters().get(i).value().toArray());
+                writeFloats(d, t.optimizer().firstMoment(i).toArray());
+                writeFloats(d, t.optimizer().secondMoment(i).toArray());
             }
             d.flush();
             new DataOutputStream(out).writeLong(crc.getValue());
@@ -186,7 +184,7 @@ public final class Checkpoint {
                 int n = Math.toIntExact(p.value().numel());
                 backend.copyFrom(readFloats(d, n), p.value());
                 if (Boolean.TRUE.equals(ps.get(i).get("moments"))) {
-                    p.setMoments(readFloats(d, n), readFloats(d, n));
+                    t.optimizer().setMoments(i, readFloats(d, n), readFloats(d, n));
                 }
             }
             long expected = crc.getValue();

@@ -3,19 +3,18 @@ package org.hvae4j.model;
 import java.util.ArrayList;
 import java.util.List;
 import org.hvae4j.data.Dataset;
-import org.hvae4j.latent.BernoulliLatent;
-import org.hvae4j.latent.GaussianLatent;
-import org.hvae4j.latent.LatentSample;
+import org.hvae4j.latent.BernoulliLikelihood;
+import org.hvae4j.latent.GaussianLikelihood;
 import org.hvae4j.latent.Noise;
-import org.hvae4j.tensor.Activation;
 import org.hvae4j.tensor.Backend;
 import org.hvae4j.tensor.MemoryScope;
 import org.hvae4j.tensor.Tensor;
 
 /**
- * Evaluation of a trained {@link Hvae}: importance-sampled log p(x) with up to thousands of samples per example,
- * computed in chunks so memory stays bounded; the ELBO and its per-layer KL terms; active units; reconstructions;
- * samples from the prior; posterior means; anomaly scores. Noise streams are separate from training's.
+ * Evaluation of a trained {@link Hvae} on datasets, through the model's public passes: importance-sampled log p(x)
+ * with up to thousands of samples per example, computed in chunks so memory stays bounded; the ELBO and its per-layer
+ * KL terms; active units; reconstructions; samples from the prior; posterior means; anomaly scores. Noise streams are
+ * separate from training's.
  */
 public final class Evaluator {
     private static final long EVAL_STEP_BASE = 1L << 40;
@@ -31,33 +30,34 @@ public final class Evaluator {
         return model.backend();
     }
 
-    /** Loads rows [from, to) of data (and its conditioning) onto the backend. */
-    private Trainer.Batches load(Dataset data, int from, int to) {
+    /** Rows [from, to) of data (and their conditions) on the backend, in the caller's memory scope. */
+    private Batches load(Dataset data, int from, int to) {
         int n = to - from;
-        Trainer.Batches b = new Trainer.Batches(model, n);
+        ModelSpec spec = model.spec();
+        Tensor x = be().empty(n, data.cols());
+        Tensor c = spec.conditional() ? be().empty(n, spec.conditioningDim()) : null;
+        Batches b = new Batches(model, x, c);
         float[] buf = new float[n * data.cols()];
         System.arraycopy(data.features(), from * data.cols(), buf, 0, buf.length);
-        int[] labels = null;
-        if (model.spec().conditional()) {
-            if (!data.hasLabels()) {
-                b.close();
-                throw new IllegalArgumentException("the model is conditional but dataset '" + data.name()
-                        + "' has no labels");
-            }
-            labels = new int[n];
-            for (int i = 0; i < n; i++) {
-                labels[i] = data.label(from + i);
-            }
+        int[] rows = new int[n];
+        for (int i = 0; i < n; i++) {
+            rows[i] = from + i;
         }
-        b.load(buf, labels);
+        int[] labels = null;
+        float[] conditions = null;
+        if (spec.conditional() && spec.conditioningOneHot()) {
+            labels = new int[n];
+            data.copyLabels(rows, 0, n, labels);
+        } else if (spec.conditional()) {
+            conditions = new float[n * spec.conditioningDim()];
+            data.copyConditions(rows, 0, n, conditions);
+        }
+        b.load(buf, labels, conditions);
         return b;
     }
 
     private void checkData(Dataset data) {
-        if (data.cols() != model.spec().inputDim()) {
-            throw new IllegalArgumentException("dataset '" + data.name() + "' has " + data.cols()
-                    + " columns but the model's input has " + model.spec().inputDim());
-        }
+        Batches.check(model, data, 0);
     }
 
     /**
@@ -76,13 +76,14 @@ public final class Evaluator {
             int to = Math.min(data.rows(), from + batch), n = to - from;
             double[] max = new double[n], sum = new double[n];
             java.util.Arrays.fill(max, Double.NEGATIVE_INFINITY);
-            try (Trainer.Batches b = load(data, from, to); Tensor x = fixedBinarization(b.x, from)) {
+            try (MemoryScope outer = MemoryScope.open()) {
+                Batches b = load(data, from, to);
+                Tensor x = fixedBinarization(b.x, from);
                 for (int done = 0; done < k; done += chunk) {
                     int kc = Math.min(chunk, k - done);
                     float[] lw;
-                    try (MemoryScope scope = MemoryScope.open()) {
-                        Hvae.Pass ps = model.forward(x, b.c, kc, new Hvae.Streams(seed, EVAL_STEP_BASE + call++));
-                        lw = ps.logWeights().toArray();
+                    try (Pass ps = model.forward(x, b.c, kc, NoiseStreams.of(seed, EVAL_STEP_BASE + call++))) {
+                        lw = ps.logWeightsArray();
                     }
                     for (int s = 0; s < kc; s++) {
                         for (int i = 0; i < n; i++) {
@@ -106,19 +107,27 @@ public final class Evaluator {
 
     /**
      * With a dynamically binarizing likelihood, one binarization of the batch shared by every chunk of importance
-     * samples (on binary data it is the data itself); otherwise a view of x.
+     * samples (on binary data it is the data itself); otherwise x.
      */
     private Tensor fixedBinarization(Tensor x, int firstRow) {
-        if (model.spec().likelihood() instanceof org.hvae4j.latent.BernoulliLikelihood b && b.binarized()) {
+        if (model.spec().likelihood() instanceof BernoulliLikelihood b && b.binarized()) {
             return b.binarize(x, Noise.of(seed, EVAL_STEP_BASE - 1 - firstRow, 0));
         }
-        return x.view(0, x.shape().dims());
+        return x;
     }
 
     /** Mean over examples of an array. */
     public static double mean(double[] a) {
         double s = 0;
         for (double v : a) {
+            s += v;
+        }
+        return s / a.length;
+    }
+
+    private static double mean(float[] a) {
+        double s = 0;
+        for (float v : a) {
             s += v;
         }
         return s / a.length;
@@ -141,37 +150,21 @@ public final class Evaluator {
         long call = 0;
         for (int from = 0; from < data.rows(); from += batch) {
             int to = Math.min(data.rows(), from + batch);
-            try (Trainer.Batches b = load(data, from, to); MemoryScope scope = MemoryScope.open()) {
-                Hvae.Pass ps = model.forward(b.x, b.c, 1, new Hvae.Streams(seed, EVAL_STEP_BASE / 2 + call++));
-                StepResult r = Objectives.run(model, ps, Objective.elbo(), 1, new double[] {Double.NaN}, false);
+            try (MemoryScope scope = MemoryScope.open()) {
+                Batches b = load(data, from, to);
+                Pass ps = model.forward(b.x, b.c, 1, NoiseStreams.of(seed, EVAL_STEP_BASE / 2 + call++));
                 double w = (double) (to - from) / data.rows();
-                obj += w * r.objective();
-                rec += w * r.reconstruction();
+                double r = mean(ps.logLikelihoodArray()), e = r;
                 for (int l = 0; l < kl.length; l++) {
-                    kl[l] += w * r.kl()[l];
+                    double k = mean(ps.klTermArray(l));
+                    kl[l] += w * k;
+                    e -= k;
                 }
+                obj += w * e;
+                rec += w * r;
             }
         }
         return new StepResult(obj, rec, kl, -obj, Double.NaN, false);
-    }
-
-    /** The posterior mean of layer l for each row of a pass (rows × size). */
-    private float[] posteriorMean(Hvae.Pass ps, int l) {
-        LatentSpec s = model.latent(l);
-        List<Tensor> q = ps.q[l];
-        if (!s.isGaussian()) {
-            Tensor p = be().empty(q.get(0).rows(), s.size());
-            be().activation(Activation.SIGMOID, q.get(0), p);
-            return p.toArray();
-        }
-        float[] mu = q.get(0).toArray();
-        if (model.residualPosterior(l)) {
-            float[] pm = ps.p[l].get(0).toArray();
-            for (int i = 0; i < mu.length; i++) {
-                mu[i] += pm[i];
-            }
-        }
-        return mu;
     }
 
     /** Posterior means of every layer (bottom-up: index 0 is z1) for each example. */
@@ -184,10 +177,11 @@ public final class Evaluator {
         long call = 0;
         for (int from = 0; from < data.rows(); from += batch) {
             int to = Math.min(data.rows(), from + batch);
-            try (Trainer.Batches b = load(data, from, to); MemoryScope scope = MemoryScope.open()) {
-                Hvae.Pass ps = model.forward(b.x, b.c, 1, new Hvae.Streams(seed, EVAL_STEP_BASE / 4 + call++));
+            try (MemoryScope scope = MemoryScope.open()) {
+                Batches b = load(data, from, to);
+                List<Tensor> means = model.encode(b.x, b.c, NoiseStreams.of(seed, EVAL_STEP_BASE / 4 + call++));
                 for (int l = 0; l < model.depth(); l++) {
-                    float[] m = posteriorMean(ps, l);
+                    float[] m = means.get(l).toArray();
                     System.arraycopy(m, 0, out.get(l), from * model.latent(l).size(), m.length);
                 }
             }
@@ -212,11 +206,12 @@ public final class Evaluator {
         int batch = 100;
         for (int from = 0; from < data.rows(); from += batch) {
             int to = Math.min(data.rows(), from + batch), n = to - from;
-            try (Trainer.Batches b = load(data, from, to); MemoryScope scope = MemoryScope.open()) {
-                Hvae.Pass ps = model.forward(b.x, b.c, samples, new Hvae.Streams(seed, EVAL_STEP_BASE / 8 + call++));
+            try (MemoryScope scope = MemoryScope.open()) {
+                Batches b = load(data, from, to);
+                Pass ps = model.forward(b.x, b.c, samples, NoiseStreams.of(seed, EVAL_STEP_BASE / 8 + call++));
                 for (int l = 0; l < depth; l++) {
                     int d = model.latent(l).size();
-                    float[] m = posteriorMean(ps, l);
+                    float[] m = model.latentLayer(l).posteriorMean(ps.posterior(l), ps.prior(l)).toArray();
                     for (int i = 0; i < n; i++) {
                         for (int u = 0; u < d; u++) {
                             double e = 0;
@@ -251,31 +246,32 @@ public final class Evaluator {
         long call = 0;
         for (int from = 0; from < data.rows(); from += batch) {
             int to = Math.min(data.rows(), from + batch);
-            try (Trainer.Batches b = load(data, from, to); MemoryScope scope = MemoryScope.open()) {
-                Hvae.Pass ps = model.forward(b.x, b.c, 1, new Hvae.Streams(seed, EVAL_STEP_BASE / 16 + call++));
-                float[] mean = decoderMean(ps.likelihoodParams());
+            try (MemoryScope scope = MemoryScope.open()) {
+                Batches b = load(data, from, to);
+                Pass ps = model.forward(b.x, b.c, 1, NoiseStreams.of(seed, EVAL_STEP_BASE / 16 + call++));
+                float[] mean = model.likelihoodMean(ps.likelihoodParameters()).toArray();
                 System.arraycopy(mean, 0, out, from * data.cols(), mean.length);
             }
         }
         return out;
     }
 
-    private float[] decoderMean(List<Tensor> heads) {
-        if (model.spec().likelihood() instanceof org.hvae4j.latent.BernoulliLikelihood) {
-            Tensor p = be().empty(heads.get(0).rows(), heads.get(0).cols());
-            be().activation(Activation.SIGMOID, heads.get(0), p);
-            return p.toArray();
-        }
-        return heads.get(0).toArray();
-    }
-
     /**
      * n samples from the generative model by ancestral sampling (top prior, then each layer given the one above),
      * returning the decoder's mean of p(x|z); {@code classes} gives the conditioning class of each sample (null for
-     * an unconditional model).
+     * an unconditional model; for a model conditioned on vectors see {@link #samplePriorGiven}).
      */
     public float[] samplePrior(int n, int[] classes) {
-        return fromPrior(n, classes, this::decoderMean);
+        try (MemoryScope scope = MemoryScope.open()) {
+            return model.likelihoodMean(fromPrior(n, oneHot(n, classes))).toArray();
+        }
+    }
+
+    /** {@link #samplePrior} for a model conditioned on vectors: {@code conditions} holds n rows of them. */
+    public float[] samplePriorGiven(int n, float[] conditions) {
+        try (MemoryScope scope = MemoryScope.open()) {
+            return model.likelihoodMean(fromPrior(n, vectors(n, conditions))).toArray();
+        }
     }
 
     /**
@@ -284,10 +280,11 @@ public final class Evaluator {
      * observation model shows.
      */
     public float[] sampleObservations(int n, int[] classes) {
-        return fromPrior(n, classes, heads -> {
-            float[] x = decoderMean(heads);
+        try (MemoryScope scope = MemoryScope.open()) {
+            List<Tensor> heads = fromPrior(n, oneHot(n, classes));
+            float[] x = model.likelihoodMean(heads).toArray();
             java.util.SplittableRandom rng = new java.util.SplittableRandom(seed ^ 0x5DEECE66DL);
-            if (model.spec().likelihood() instanceof org.hvae4j.latent.GaussianLikelihood g) {
+            if (model.spec().likelihood() instanceof GaussianLikelihood g) {
                 float[] lv = g.learnedVariance() ? heads.get(1).toArray() : null;
                 for (int i = 0; i < x.length; i++) {
                     x[i] += (float) (Math.exp(0.5 * (lv != null ? lv[i] : g.logVariance())) * rng.nextGaussian());
@@ -298,54 +295,53 @@ public final class Evaluator {
                 }
             }
             return x;
-        });
+        }
     }
 
-    /** Draws z from the prior and hands the decoder's heads for it to {@code f}. */
-    private float[] fromPrior(int n, int[] classes, java.util.function.Function<List<Tensor>, float[]> f) {
+    /** The likelihood's parameters for n prior draws (in the caller's scope). */
+    private List<Tensor> fromPrior(int n, Tensor c) {
+        return model.likelihoodFrom(model.depth() - 1, null, n, c, 1.0, seed);
+    }
+
+    /** The one-hot conditions of n samples' classes (null for an unconditional model), in the caller's scope. */
+    private Tensor oneHot(int n, int[] classes) {
         if (n < 1) {
             throw new IllegalArgumentException("number of samples must be >= 1, got " + n);
         }
-        if (model.spec().conditional() && (classes == null || classes.length != n)) {
+        ModelSpec spec = model.spec();
+        if (!spec.conditional()) {
+            return null;
+        }
+        if (!spec.conditioningOneHot()) {
+            throw new IllegalArgumentException("the model is conditioned on vectors: use samplePriorGiven");
+        }
+        if (classes == null || classes.length != n) {
             throw new IllegalArgumentException("a conditional model needs one class per sample");
         }
-        try (MemoryScope scope = MemoryScope.open()) {
-            Tensor c = null;
-            if (model.spec().conditional()) {
-                int cd = model.spec().conditioningDim();
-                float[] oh = new float[n * cd];
-                for (int i = 0; i < n; i++) {
-                    if (classes[i] < 0 || classes[i] >= cd) {
-                        throw new IllegalArgumentException("class " + classes[i] + " out of range [0, " + cd + ")");
-                    }
-                    oh[i * cd + classes[i]] = 1f;
-                }
-                c = be().fromArray(oh, n, cd);
+        int cd = spec.conditioningDim();
+        float[] oh = new float[n * cd];
+        for (int i = 0; i < n; i++) {
+            if (classes[i] < 0 || classes[i] >= cd) {
+                throw new IllegalArgumentException("class " + classes[i] + " out of range [0, " + cd + ")");
             }
-            int depth = model.depth();
-            Tensor z = null;
-            for (int l = depth - 1; l >= 0; l--) {
-                LatentSpec s = model.latent(l);
-                List<Tensor> p;
-                if (l == depth - 1) {
-                    p = model.prior[l] == null ? null : model.prior[l].forward(List.of(c)).heads();
-                } else {
-                    p = model.prior[l].forward(c == null ? List.of(z) : List.of(z, c)).heads();
-                }
-                Noise noise = Noise.of(seed, EVAL_STEP_BASE / 32, l);
-                LatentSample out;
-                if (s.isGaussian()) {
-                    Tensor mu = p == null ? be().zeros(n, s.size()) : p.get(0);
-                    Tensor lv = p == null ? be().zeros(n, s.size()) : p.get(1);
-                    out = GaussianLatent.of(s.size()).rsample(mu, lv, null, null, noise);
-                } else {
-                    Tensor logits = p == null ? be().zeros(n, s.size()) : p.get(0);
-                    out = BernoulliLatent.of(s.size(), org.hvae4j.latent.Estimator.straightThrough())
-                            .sample(logits, null, 0f, noise);
-                }
-                z = out.z();
-            }
-            return f.apply(model.likelihoodParams(model.decoder.forward(c == null ? List.of(z) : List.of(z, c)).heads()));
+            oh[i * cd + classes[i]] = 1f;
         }
+        return be().fromArray(oh, n, cd);
+    }
+
+    private Tensor vectors(int n, float[] conditions) {
+        ModelSpec spec = model.spec();
+        if (n < 1) {
+            throw new IllegalArgumentException("number of samples must be >= 1, got " + n);
+        }
+        if (!spec.conditional() || spec.conditioningOneHot()) {
+            throw new IllegalArgumentException("the model is not conditioned on vectors");
+        }
+        int cd = spec.conditioningDim();
+        if (conditions == null || conditions.length != n * cd) {
+            throw new IllegalArgumentException("give " + n + " condition vectors of " + cd + " values ("
+                    + n * cd + " floats)");
+        }
+        return be().fromArray(conditions, n, cd);
     }
 }

@@ -1,24 +1,35 @@
 package org.hvae4j.model;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.hvae4j.latent.BernoulliLatent;
-import org.hvae4j.latent.GaussianLatent;
+import org.hvae4j.latent.BernoulliLikelihood;
+import org.hvae4j.latent.GaussianLikelihood;
+import org.hvae4j.latent.LatentLayer;
 import org.hvae4j.latent.LatentSample;
+import org.hvae4j.latent.Likelihood;
 import org.hvae4j.latent.Noise;
-import org.hvae4j.latent.RowWeights;
+import org.hvae4j.nn.CellContext;
+import org.hvae4j.nn.CellSpec;
+import org.hvae4j.nn.MlpCellSpec;
 import org.hvae4j.nn.Param;
+import org.hvae4j.tensor.Activation;
 import org.hvae4j.tensor.Backend;
+import org.hvae4j.tensor.MemoryScope;
 import org.hvae4j.tensor.Tensor;
 
 /**
- * A hierarchical VAE built from a {@link ModelSpec} on one {@link Backend}: its networks, parameters, and the
- * forward and backward passes that objectives and evaluation drive. Latent layers are indexed bottom-up here
- * (0 is z1, next to x). A pass runs on batch × k rows, sample-major; everything it allocates lives in the
- * caller's {@link org.hvae4j.tensor.MemoryScope}.
+ * A hierarchical VAE built from a {@link ModelSpec} on one {@link Backend}, assembled from cells, latent layers and
+ * linear heads: the generative model (a prior network per layer that has a parent, the decoder and its likelihood)
+ * and the inference networks of its {@link Inference} scheme. Latent layers are indexed bottom-up here (0 is z1,
+ * next to x).
+ *
+ * <p>The research API: {@link #forward} runs a pass and returns a {@link Pass} (per-row log-weights, KL, log q, log p
+ * and log p(x|z)), whose {@link Pass#backward} back-propagates per-row {@link Weights} of the caller's choosing into the
+ * parameters' gradients ({@link #parameters}, {@link Param#grad}); {@link #encode}, {@link #decode},
+ * {@link #sample}, {@link #generate} and {@link #interpolate} use the trained model. A model is used by one thread at
+ * a time.
  */
 public final class Hvae implements AutoCloseable {
     final ModelSpec spec;
@@ -26,98 +37,81 @@ public final class Hvae implements AutoCloseable {
     final List<Param> params = new ArrayList<>();
     final int depth;
     final LatentSpec[] lat;         // bottom-up
-    final Net[] enc;                // bottom-up: q(z_l | below); top-down: the deterministic upward path
+    final LatentLayer[] layers;     // bottom-up, as the inference scheme uses them
     final Net[] prior;              // p(z_l | z_{l+1}, c); the top one only when conditional
-    final Net[] post;               // residual inference: Δ heads on [up features, prior features]
     final Net decoder;
     final Param sharedLogVariance;  // Gaussian likelihood with one learned log σ² per dimension, else null
+    final InferenceScheme inference;
     // The likelihood a pass scores its x with: the model's, without in-kernel binarization (forward binarizes x first).
-    private final org.hvae4j.latent.Likelihood scored;
+    private final Likelihood scored;
 
     public Hvae(ModelSpec spec, Backend backend, long seed) {
         this.spec = spec;
-        this.scored = spec.likelihood() instanceof org.hvae4j.latent.BernoulliLikelihood b && b.binarized()
-                ? org.hvae4j.latent.BernoulliLikelihood.of(false) : spec.likelihood();
+        this.scored = spec.likelihood() instanceof BernoulliLikelihood b && b.binarized()
+                ? BernoulliLikelihood.of(false) : spec.likelihood();
         this.be = backend;
         this.depth = spec.latents().size();
-        SplittableRandom rng = new SplittableRandom(seed);
-        lat = new LatentSpec[depth];
-        int[][] below = new int[depth][];
-        for (int l = 0; l < depth; l++) {
-            lat[l] = spec.latents().get(depth - 1 - l);
-            below[l] = spec.blockBelow(depth - 1 - l);
-        }
-        int c = spec.conditioningDim();
-        enc = new Net[depth];
-        prior = new Net[depth];
-        post = new Net[depth];
-        var act = spec.activation();
-        boolean res = spec.residualBlocks();
-        Param.Role q = Param.Role.INFERENCE, p = Param.Role.GENERATIVE;
-        Inference inf = spec.inference();
-        for (int l = 0; l < depth; l++) {
-            int[] ins;
-            if (l == 0) {
-                ins = c > 0 ? new int[] {spec.inputDim(), c} : new int[] {spec.inputDim()};
-            } else if (inf.topDown()) {
-                ins = enc[l - 1].featureWidths();
+        // The model owns its parameters: they stay out of any memory scope the caller has open (and are freed, with
+        // whatever was made so far, if the construction fails).
+        MemoryScope own = MemoryScope.open();
+        try {
+            CellContext ctx = new CellContext(backend, spec.activation(), new SplittableRandom(seed), params);
+            this.inference = InferenceScheme.of(spec.inference());
+            lat = new LatentSpec[depth];
+            layers = new LatentLayer[depth];
+            for (int l = 0; l < depth; l++) {
+                lat[l] = spec.latents().get(depth - 1 - l);
+                layers[l] = inference.layer(l, depth, lat[l].layer());
+            }
+            int c = spec.conditioningDim();
+            // Parameters are created (and drawn from the seed's stream) in a fixed order: the inference networks'
+            // upward parts, then per layer its prior and the scheme's posterior network, the top prior, the decoder.
+            for (int l = 0; l < depth; l++) {
+                inference.buildUpward(this, ctx, l);
+            }
+            prior = new Net[depth];
+            for (int l = 0; l < depth - 1; l++) {
+                prior[l] = new Net(ctx, "prior" + (l + 1), Param.Role.GENERATIVE, cellBelow(l + 1).mirrored(),
+                        withC(lat[l + 1].size(), c), headSizes(l));
+                inference.buildPosterior(this, ctx, l);
+            }
+            if (c > 0) {
+                prior[depth - 1] = new Net(ctx, "prior" + depth, Param.Role.GENERATIVE, MlpCellSpec.of(), new int[] {c},
+                        headSizes(depth - 1));
+            }
+            int[] likHeads = new int[spec.likelihood().heads()];
+            java.util.Arrays.fill(likHeads, spec.inputDim());
+            decoder = new Net(ctx, "dec", Param.Role.GENERATIVE, cellBelow(0).mirrored(), withC(lat[0].size(), c),
+                    likHeads);
+            if (spec.likelihood() instanceof GaussianLikelihood g && g.perDimension()) {
+                sharedLogVariance = new Param("dec.logvar", Param.Role.GENERATIVE, be.zeros(spec.inputDim()));
+                params.add(sharedLogVariance);
             } else {
-                ins = c > 0 ? new int[] {lat[l - 1].size(), c} : new int[] {lat[l - 1].size()};
+                sharedLogVariance = null;
             }
-            boolean headsHere = !inf.topDown() || l == depth - 1 || inf == Inference.LADDER;
-            int[] heads = headsHere ? headSizes(lat[l]) : new int[0];
-            enc[l] = new Net(be, (inf.topDown() ? "up" : "enc") + (l + 1), q, ins, below[l], heads, act, res, rng,
-                    params);
+            own.detachAll();
+        } catch (RuntimeException | Error e) {
+            own.close();
+            throw e;
         }
-        for (int l = 0; l < depth - 1; l++) {
-            int[] ins = c > 0 ? new int[] {lat[l + 1].size(), c} : new int[] {lat[l + 1].size()};
-            prior[l] = new Net(be, "prior" + (l + 1), p, ins, reversed(below[l + 1]), headSizes(lat[l]), act, res,
-                    rng, params);
-            if (inf == Inference.RESIDUAL) {
-                int[] upW = enc[l].featureWidths();
-                int[] prW = prior[l].featureWidths();
-                int[] both = Arrays.copyOf(upW, upW.length + prW.length);
-                System.arraycopy(prW, 0, both, upW.length, prW.length);
-                post[l] = new Net(be, "post" + (l + 1), q, both, new int[0], headSizes(lat[l]), act, res, rng, params);
-            }
-        }
-        if (c > 0) {
-            prior[depth - 1] = new Net(be, "prior" + depth, p, new int[] {c}, new int[0], headSizes(lat[depth - 1]),
-                    act, res, rng, params);
-        }
-        int[] decIns = c > 0 ? new int[] {lat[0].size(), c} : new int[] {lat[0].size()};
-        int[] likHeads = new int[spec.likelihood().heads()];
-        Arrays.fill(likHeads, spec.inputDim());
-        decoder = new Net(be, "dec", p, decIns, reversed(below[0]), likHeads, act, res, rng, params);
-        if (spec.likelihood() instanceof org.hvae4j.latent.GaussianLikelihood g && g.perDimension()) {
-            sharedLogVariance = new Param("dec.logvar", p, be.zeros(spec.inputDim()));
-            params.add(sharedLogVariance);
-        } else {
-            sharedLogVariance = null;
-        }
+        own.close();
     }
 
-    /** The likelihood's parameter tensors for the decoder's heads: the heads, plus the shared log σ² broadcast. */
-    List<Tensor> likelihoodParams(List<Tensor> decoderHeads) {
-        if (sharedLogVariance == null) {
-            return decoderHeads;
-        }
-        Tensor mu = decoderHeads.get(0);
-        Tensor lv = be.zeros(mu.rows(), mu.cols());
-        be.biasAdd(lv, sharedLogVariance.value());
-        return List.of(mu, lv);
+    /** The cell between latent layer l and what lies below it (layer l − 1, or x). */
+    CellSpec cellBelow(int l) {
+        return spec.cellBelow(depth - 1 - l);
     }
 
-    private static int[] headSizes(LatentSpec l) {
-        return l.isGaussian() ? new int[] {l.size(), l.size()} : new int[] {l.size()};
+    /** The widths of a network input and, for a conditional model, c. */
+    int[] withC(int width, int c) {
+        return c > 0 ? new int[] {width, c} : new int[] {width};
     }
 
-    private static int[] reversed(int[] a) {
-        int[] r = new int[a.length];
-        for (int i = 0; i < a.length; i++) {
-            r[i] = a[a.length - 1 - i];
-        }
-        return r;
+    /** The sizes of the heads that parameterize layer l's distributions. */
+    int[] headSizes(int l) {
+        int[] h = new int[layers[l].parameterCount()];
+        java.util.Arrays.fill(h, lat[l].size());
+        return h;
     }
 
     public ModelSpec spec() {
@@ -141,9 +135,14 @@ public final class Hvae implements AutoCloseable {
         return depth;
     }
 
-    /** Latent layer l, bottom-up (0 is z1). */
+    /** The description of latent layer l, bottom-up (0 is z1). */
     public LatentSpec latent(int l) {
         return lat[l];
+    }
+
+    /** Latent layer l as the model's passes use it (a residual posterior under residual inference). */
+    public LatentLayer latentLayer(int l) {
+        return layers[l];
     }
 
     /**
@@ -158,94 +157,83 @@ public final class Hvae implements AutoCloseable {
         return r;
     }
 
+    /** Sets every parameter's gradient to zero. */
     public void zeroGrad() {
         params.forEach(Param::zeroGrad);
     }
 
-    // ---- forward ---------------------------------------------------------------------------------------------
+    // ---- the forward pass -------------------------------------------------------------------------------------
 
     /**
-     * Per-step noise streams: one per latent layer and one for the likelihood's binarization. With an
-     * {@code offsetSource} (a captured step), the step's share of the offsets is read from device memory there.
+     * Runs the model on x (batch rows on this backend; with conditioning, c of the same rows) with k samples per
+     * example drawn from {@code streams}, and returns the pass. With a dynamically binarizing likelihood, x is
+     * binarized first from the streams, and the encoder sees the binary x the decoder scores.
      */
-    record Streams(long seed, long step, long offsetSource) {
-        Streams(long seed, long step) {
-            this(seed, step, 0);
+    public Pass forward(Tensor x, Tensor c, int k, NoiseStreams streams) {
+        checkInput(x, c, "forward");
+        if (k < 1) {
+            throw new IllegalArgumentException("forward: samples per example k must be >= 1, got " + k);
         }
-
-        Noise latent(int l) {
-            return Noise.of(seed, step, l).withOffsetSource(offsetSource);
+        Pass ps;
+        try (MemoryScope scope = MemoryScope.open()) {
+            if (spec.likelihood() instanceof BernoulliLikelihood b && b.binarized()) {
+                // The encoder must see the same binary x that the decoder reconstructs (and that evaluation data is
+                // binarized to); the likelihood's in-place binarization of it would be the identity, so the pass
+                // scores x as it is (scored) and draws no noise for it.
+                x = b.binarize(x, streams.likelihood());
+            }
+            ps = new Pass(this, x, c, k, streams);
+            inference.forward(this, ps);
+            ps.decoder = decoder.forward(withC(ps.z[0].z(), ps.cK));
+            ps.likelihood = likelihoodParams(ps.decoder.heads());
+            ps.logpx = be.empty(ps.rows);
+            scored.logProb(ps.likelihood, x, streams.likelihood(), ps.logpx);
+            ps.adopt(scope);
         }
+        MemoryScope.closeWithCurrent(ps);
+        return ps;
+    }
 
-        Noise likelihood() {
-            return Noise.of(seed, step, 0xFFFF).withOffsetSource(offsetSource);
+    private void checkInput(Tensor x, Tensor c, String op) {
+        if (x == null) {
+            throw new IllegalArgumentException(op + ": x must not be null");
+        }
+        if (x.backend() != be) {
+            throw new IllegalArgumentException(op + ": x is on " + x.device() + ", the model on " + be.device());
+        }
+        if (x.cols() != spec.inputDim()) {
+            throw new IllegalArgumentException(op + ": x " + x.shape() + " must have the model's " + spec.inputDim()
+                    + " input columns");
+        }
+        checkCondition(c, x.rows(), op);
+    }
+
+    private void checkCondition(Tensor c, int rows, String op) {
+        if (!spec.conditional()) {
+            if (c != null) {
+                throw new IllegalArgumentException(op + ": the model is not conditional, but a condition c was given");
+            }
+            return;
+        }
+        if (c == null) {
+            throw new IllegalArgumentException(op + ": the model is conditioned on c (" + spec.conditioningDim()
+                    + " values per row): give c");
+        }
+        if (c.backend() != be || c.rows() != rows || c.cols() != spec.conditioningDim()) {
+            throw new IllegalArgumentException(op + ": c " + c.shape() + " on " + c.device() + " must be [" + rows
+                    + ", " + spec.conditioningDim() + "] on " + be.device());
         }
     }
 
-    /** Everything a forward pass computed that its backward pass reads. */
-    final class Pass {
-        final int batch;
-        final int k;
-        final int rows;
-        final Tensor x;
-        final Tensor c;
-        final Tensor cK;
-        final Streams streams;
-        final Net.Out[] encOut = new Net.Out[depth];
-        final Net.Out[] priorOut = new Net.Out[depth];
-        final Net.Out[] postOut = new Net.Out[depth];
-        final List<Tensor>[] upRep;  // residual inference: up features repeated to rows
-        final List<Tensor>[] qHat;   // ladder: bottom-up estimates (repeated)
-        final List<Tensor>[] q;      // posterior parameters fed to the latent op (rows)
-        final List<Tensor>[] p;      // prior parameters (rows), null for the fixed top prior
-        final LatentSample[] z = new LatentSample[depth];
-        Net.Out decOut;
-        Tensor logpx;
-        final boolean[] analyticKl = new boolean[depth];
-
-        @SuppressWarnings("unchecked")
-        Pass(Tensor x, Tensor c, int k, Streams streams) {
-            this.batch = x.rows();
-            this.k = k;
-            this.rows = batch * k;
-            this.x = x;
-            this.c = c;
-            this.cK = c == null ? null : repeat(c, k);
-            this.streams = streams;
-            upRep = new List[depth];
-            qHat = new List[depth];
-            q = new List[depth];
-            p = new List[depth];
+    /** The likelihood's parameter tensors for the decoder's heads: the heads, plus the shared log σ² broadcast. */
+    List<Tensor> likelihoodParams(List<Tensor> decoderHeads) {
+        if (sharedLogVariance == null) {
+            return decoderHeads;
         }
-
-        /** KL term of layer l per row: analytic where q and p share parents, else log q − log p. */
-        Tensor klTerm(int l) {
-            if (analyticKl[l]) {
-                return z[l].kl();
-            }
-            Tensor t = be.empty(rows);
-            be.axpby(1f, z[l].logq(), 0f, t);
-            be.axpby(-1f, z[l].logp(), 1f, t);
-            return t;
-        }
-
-        /** log w = log p(x|z) + Σ_l (log p(z_l) − log q(z_l)) per row. */
-        Tensor logWeights() {
-            Tensor w = be.empty(rows);
-            be.axpby(1f, logpx, 0f, w);
-            for (int l = 0; l < depth; l++) {
-                be.axpby(1f, z[l].logp(), 1f, w);
-                be.axpby(-1f, z[l].logq(), 1f, w);
-            }
-            return w;
-        }
-
-        List<Tensor> lik;
-
-        /** The parameters of p(x|z) (rows × input). */
-        List<Tensor> likelihoodParams() {
-            return lik;
-        }
+        Tensor mu = decoderHeads.get(0);
+        Tensor lv = be.zeros(mu.rows(), mu.cols());
+        be.biasAdd(lv, sharedLogVariance.value());
+        return List.of(mu, lv);
     }
 
     Tensor repeat(Tensor t, int k) {
@@ -257,7 +245,7 @@ public final class Hvae implements AutoCloseable {
         return r;
     }
 
-    private List<Tensor> repeatAll(List<Tensor> ts, int k) {
+    List<Tensor> repeatAll(List<Tensor> ts, int k) {
         List<Tensor> r = new ArrayList<>();
         for (Tensor t : ts) {
             r.add(repeat(t, k));
@@ -265,200 +253,62 @@ public final class Hvae implements AutoCloseable {
         return r;
     }
 
-    private List<Tensor> withC(Tensor t, Tensor c) {
+    List<Tensor> withC(Tensor t, Tensor c) {
         return c == null ? List.of(t) : List.of(t, c);
     }
 
-    private LatentSample emptySample(int rows, int size) {
-        return new LatentSample(be.empty(rows, size), be.empty(rows), be.empty(rows), be.empty(rows));
-    }
-
-    /** Samples layer l from q with prior params p (null: the fixed prior) into pass.z[l]. */
-    private void sampleLayer(Pass ps, int l) {
-        sampleInto(ps, l, outputs(ps, l));
+    /** Samples layer l from its posterior into the pass: z, KL, log q and log p at once. */
+    void sampleLayer(Pass ps, int l) {
+        layers[l].sample(ps.q[l], ps.p[l], ps.streams.latent(l), outputs(ps, l));
     }
 
     /** Draws only z of layer l (its KL and densities come later, once its prior is known). */
-    private void sampleZ(Pass ps, int l) {
-        sampleInto(ps, l, new LatentSample(outputs(ps, l).z(), null, null, null));
+    void sampleZ(Pass ps, int l) {
+        layers[l].sample(ps.q[l], ps.p[l], ps.streams.latent(l), new LatentSample(outputs(ps, l).z(), null, null, null));
     }
 
-    /** pass.z[l], allocated on first use. */
+    /**
+     * Layer l's KL, log q and log p against its prior, now known, for the z drawn before with the same noise (the z
+     * the layer above already read is kept; the recomputed one goes to a scratch tensor).
+     */
+    void scoreLayer(Pass ps, int l) {
+        LatentSample s = ps.z[l];
+        layers[l].sample(ps.q[l], ps.p[l], ps.streams.latent(l),
+                new LatentSample(be.empty(ps.rows, lat[l].size()), s.kl(), s.logq(), s.logp()));
+    }
+
     private LatentSample outputs(Pass ps, int l) {
         if (ps.z[l] == null) {
-            ps.z[l] = emptySample(ps.rows, lat[l].size());
+            ps.z[l] = new LatentSample(be.empty(ps.rows, lat[l].size()), be.empty(ps.rows), be.empty(ps.rows),
+                    be.empty(ps.rows));
         }
         return ps.z[l];
     }
 
-    private void sampleInto(Pass ps, int l, LatentSample out) {
-        LatentSpec s = lat[l];
-        List<Tensor> q = ps.q[l], p = ps.p[l];
-        Noise noise = ps.streams.latent(l);
-        if (s.isGaussian()) {
-            gaussian(l).rsample(q.get(0), q.get(1), p == null ? null : p.get(0), p == null ? null : p.get(1), noise,
-                    out);
-        } else {
-            BernoulliLatent.of(s.size(), s.estimator()).sample(q.get(0), p == null ? null : p.get(0), 0f, noise, out);
-        }
+    /** Runs prior network l on its parents (z of the layer above, and c). */
+    void priorForward(Pass ps, int l) {
+        ps.prior[l] = prior[l].forward(l == depth - 1 ? List.of(ps.cK) : withC(ps.z[l + 1].z(), ps.cK));
+        ps.p[l] = ps.prior[l].heads();
     }
 
-    GaussianLatent gaussian(int l) {
-        GaussianLatent g = GaussianLatent.of(lat[l].size());
-        return residualPosterior(l) ? g.residual() : g;
-    }
+    // ---- the backward pass ------------------------------------------------------------------------------------
 
-    /** Residual inference gives Gaussian posteriors below the top as residuals on their prior. */
-    boolean residualPosterior(int l) {
-        return spec.inference() == Inference.RESIDUAL && l < depth - 1 && lat[l].isGaussian();
-    }
-
-    /** Runs the model on x (batch rows, on this backend) with k samples per example. */
-    Pass forward(Tensor x, Tensor c, int k, Streams streams) {
-        if (spec.likelihood() instanceof org.hvae4j.latent.BernoulliLikelihood b && b.binarized()) {
-            // Dynamic binarization: the encoder must see the same binary x that the decoder reconstructs (and that
-            // evaluation data is binarized to); the likelihood's in-place binarization of it would be the identity,
-            // so the pass scores x as it is (scored) and draws no noise for it.
-            x = b.binarize(x, streams.likelihood());
-        }
-        Pass ps = new Pass(x, c, k, streams);
-        if (spec.inference().topDown()) {
-            forwardTopDown(ps);
-        } else {
-            forwardBottomUp(ps);
-        }
-        ps.decOut = decoder.forward(withC(ps.z[0].z(), ps.cK));
-        ps.lik = likelihoodParams(ps.decOut.heads());
-        ps.logpx = be.empty(ps.rows);
-        scored.logProb(ps.lik, x, streams.likelihood(), ps.logpx);
-        return ps;
-    }
-
-    private void forwardBottomUp(Pass ps) {
-        for (int l = 0; l < depth; l++) {
-            List<Tensor> in = l == 0 ? withC(ps.x, ps.c) : withC(ps.z[l - 1].z(), ps.cK);
-            ps.encOut[l] = enc[l].forward(in);
-            ps.q[l] = l == 0 ? repeatAll(ps.encOut[l].heads(), ps.k) : ps.encOut[l].heads();
-            ps.analyticKl[l] = l == depth - 1;
-            if (prior[l] == null) {
-                sampleLayer(ps, l);  // the fixed prior: z, KL, log q and log p at once
-            } else {
-                sampleZ(ps, l);  // z only: its prior's parent is not sampled yet
-            }
-        }
-        for (int l = 0; l < depth; l++) {
-            if (prior[l] != null) {
-                ps.priorOut[l] = prior[l].forward(l == depth - 1 ? List.of(ps.cK) : withC(ps.z[l + 1].z(), ps.cK));
-                ps.p[l] = ps.priorOut[l].heads();
-                // Same noise, same z (up to the last place, which a vector loop may round otherwise): KL, log q and
-                // log p against the real prior now, and the z the layer above already read is kept.
-                LatentSample s = ps.z[l];
-                sampleInto(ps, l, new LatentSample(be.empty(ps.rows, lat[l].size()), s.kl(), s.logq(), s.logp()));
-            }
-        }
-    }
-
-    private void forwardTopDown(Pass ps) {
-        for (int l = 0; l < depth; l++) {
-            ps.encOut[l] = enc[l].forward(l == 0 ? withC(ps.x, ps.c) : ps.encOut[l - 1].features());
-        }
-        int top = depth - 1;
-        ps.q[top] = repeatAll(ps.encOut[top].heads(), ps.k);
-        if (prior[top] != null) {
-            ps.priorOut[top] = prior[top].forward(List.of(ps.cK));
-            ps.p[top] = ps.priorOut[top].heads();
-        }
-        ps.analyticKl[top] = true;
-        sampleLayer(ps, top);
-        for (int l = depth - 2; l >= 0; l--) {
-            ps.priorOut[l] = prior[l].forward(withC(ps.z[l + 1].z(), ps.cK));
-            ps.p[l] = ps.priorOut[l].heads();
-            if (spec.inference() == Inference.LADDER) {
-                ps.qHat[l] = repeatAll(ps.encOut[l].heads(), ps.k);
-                Tensor mq = be.empty(ps.rows, lat[l].size()), lvq = be.empty(ps.rows, lat[l].size());
-                be.kernels().precisionMerge(mq.numel(), ps.qHat[l].get(0).address(), ps.qHat[l].get(1).address(),
-                        ps.p[l].get(0).address(), ps.p[l].get(1).address(), mq.address(), lvq.address());
-                ps.q[l] = List.of(mq, lvq);
-            } else {
-                ps.upRep[l] = repeatAll(ps.encOut[l].features(), ps.k);
-                List<Tensor> in = new ArrayList<>(ps.upRep[l]);
-                in.addAll(ps.priorOut[l].features());
-                ps.postOut[l] = post[l].forward(in);
-                if (lat[l].isGaussian()) {
-                    ps.q[l] = ps.postOut[l].heads();  // residuals; the kernel adds the prior
-                } else {
-                    Tensor logits = be.empty(ps.rows, lat[l].size());
-                    be.axpby(1f, ps.p[l].get(0), 0f, logits);
-                    be.axpby(1f, ps.postOut[l].heads().get(0), 1f, logits);
-                    ps.q[l] = List.of(logits);
-                }
-            }
-            ps.analyticKl[l] = true;
-            sampleLayer(ps, l);
-        }
-    }
-
-    // ---- backward --------------------------------------------------------------------------------------------
+    /** Gradients of one latent layer's operation: dq (posterior inputs), dp (prior parameters or null). */
+    record LayerGrads(List<Tensor> dq, List<Tensor> dp) {}
 
     /**
-     * Per-row weights of one backward pass: the loss is Σ_r lik[r]·log p(x|z)_r + Σ_l (kl[l]·KL + q[l]·log q +
-     * p[l]·log p) per row, plus REINFORCE signals for Bernoulli layers that use it.
+     * The gradients of layer l's latent operation; {@code wantDq} / {@code wantDp} false leaves that side out (null in
+     * the result; the kernel skips its arithmetic).
      */
-    static final class Weights {
-        Tensor lik;
-        final Tensor[] kl;
-        final Tensor[] logq;
-        final Tensor[] logp;
-        final Tensor[] signal;
-        boolean logqPathOnly;
-
-        Weights(int depth) {
-            kl = new Tensor[depth];
-            logq = new Tensor[depth];
-            logp = new Tensor[depth];
-            signal = new Tensor[depth];
-        }
-
-        RowWeights row(int l) {
-            return new RowWeights(kl[l], logq[l], logp[l]);
-        }
-    }
-
-    private Tensor zerosLike(Tensor t) {
-        return be.zeros(t.rows(), t.cols());
-    }
-
-    private static void addInto(Backend be, Tensor acc, Tensor d) {
-        if (d != null) {
-            be.axpby(1f, d, 1f, acc);
-        }
-    }
-
-    /** Gradients of one latent layer's op: dq (posterior params), dp (prior params or null). */
-    private record LayerGrads(List<Tensor> dq, List<Tensor> dp) {}
-
-    /**
-     * The gradients of layer l's latent op; {@code wantDq} / {@code wantDp} false leaves that side out (null in the
-     * result; the kernel skips its arithmetic).
-     */
-    private LayerGrads latentBackward(Pass ps, int l, Tensor dz, Weights w, boolean wantDq, boolean wantDp) {
-        LatentSpec s = lat[l];
+    LayerGrads latentBackward(Pass ps, int l, Tensor dz, Weights w, boolean wantDq, boolean wantDp) {
         List<Tensor> q = ps.q[l], p = ps.p[l];
-        Noise noise = ps.streams.latent(l);
         List<Tensor> dq = wantDq ? emptyLike(q) : null;
         List<Tensor> dp = p != null && wantDp ? emptyLike(p) : null;
-        if (s.isGaussian()) {
-            gaussian(l).backward(q.get(0), q.get(1), p == null ? null : p.get(0), p == null ? null : p.get(1), noise,
-                    dz, w.row(l), w.logqPathOnly, dq == null ? null : dq.get(0), dq == null ? null : dq.get(1),
-                    dp == null ? null : dp.get(0), dp == null ? null : dp.get(1));
-        } else {
-            BernoulliLatent.of(s.size(), s.estimator()).backward(q.get(0), p == null ? null : p.get(0), 0f, noise, dz,
-                    w.row(l), w.signal[l], dq == null ? null : dq.get(0), dp == null ? null : dp.get(0));
-        }
+        layers[l].backward(q, p, ps.streams.latent(l), dz, w.row(l), w.signal[l], w.logqPathOnly, dq, dp);
         return new LayerGrads(dq, dp);
     }
 
-    private List<Tensor> emptyLike(List<Tensor> ts) {
+    List<Tensor> emptyLike(List<Tensor> ts) {
         List<Tensor> r = new ArrayList<>();
         for (Tensor t : ts) {
             r.add(be.empty(t.rows(), t.cols()));
@@ -466,7 +316,28 @@ public final class Hvae implements AutoCloseable {
         return r;
     }
 
-    private List<Tensor> sumRepeats(List<Tensor> ds, int k) {
+    Tensor zerosLike(Tensor t) {
+        return be.zeros(t.rows(), t.cols());
+    }
+
+    void addInto(Tensor acc, Tensor d) {
+        if (d != null) {
+            be.axpby(1f, d, 1f, acc);
+        }
+    }
+
+    void accumulate(List<Tensor> acc, List<Tensor> ds) {
+        if (ds == null) {
+            return;
+        }
+        for (int i = 0; i < acc.size(); i++) {
+            if (ds.get(i) != null) {
+                addInto(acc.get(i), ds.get(i));
+            }
+        }
+    }
+
+    List<Tensor> sumRepeats(List<Tensor> ds, int k) {
         if (k == 1) {
             return ds;
         }
@@ -479,150 +350,191 @@ public final class Hvae implements AutoCloseable {
         return r;
     }
 
-    private static boolean[] need(int n, boolean first) {
+    static boolean[] need(int n, boolean first) {
         boolean[] b = new boolean[n];
         b[0] = first;
         return b;
     }
 
-    /**
-     * Back-propagates a pass with the given weights, accumulating gradients of the parameters whose role is in
-     * {@code roles}.
-     */
-    void backward(Pass ps, Weights w, java.util.Set<Param.Role> roles) {
-        boolean gen = roles.contains(Param.Role.GENERATIVE), inf = roles.contains(Param.Role.INFERENCE);
+    /** Inputs of a network over (z or features, c): how many, given the pass. */
+    int inputs(Pass ps) {
+        return ps.cK == null ? 1 : 2;
+    }
+
+    /** Back-propagates prior network l's parameter gradients dp; returns the gradient of z of the layer above. */
+    Tensor priorBackward(Pass ps, int l, List<Tensor> dp, List<Tensor> extraFeatureGrads, boolean gen) {
+        List<Tensor> dIn = prior[l].backward(ps.prior[l], dp, extraFeatureGrads, gen,
+                l == depth - 1 ? new boolean[] {false} : need(inputs(ps), true));
+        return l < depth - 1 ? dIn.get(0) : null;
+    }
+
+    /** Back-propagates w, accumulating gradients of the parameters whose role is in {@code w.roles}. */
+    void backward(Pass ps, Weights w) {
+        boolean gen = w.roles.contains(Param.Role.GENERATIVE), inf = w.roles.contains(Param.Role.INFERENCE);
         List<Tensor> dLik = new ArrayList<>();
-        for (Tensor t : ps.lik) {
+        for (Tensor t : ps.likelihood) {
             dLik.add(be.empty(t.rows(), t.cols()));
         }
-        scored.backward(ps.lik, ps.x, ps.streams.likelihood(), w.lik, dLik);
+        Tensor lik = w.lik == null ? be.zeros(ps.rows) : w.lik;
+        scored.backward(ps.likelihood, ps.x, ps.streams.likelihood(), lik, dLik);
         if (sharedLogVariance != null) {
             if (gen) {
                 be.sumRows(dLik.get(1), sharedLogVariance.grad(), 1f, 1f);
             }
             dLik = dLik.subList(0, 1);
         }
-        int nIn = ps.cK == null ? 1 : 2;
         Tensor[] dz = new Tensor[depth];
         for (int l = 0; l < depth; l++) {
             dz[l] = zerosLike(ps.z[l].z());
         }
-        addInto(be, dz[0], decoder.backward(ps.decOut, dLik, null, gen, need(nIn, true)).get(0));
-        if (spec.inference().topDown()) {
-            backwardTopDown(ps, w, dz, gen, inf, nIn);
-        } else {
-            backwardBottomUp(ps, w, dz, gen, inf, nIn);
+        addInto(dz[0], decoder.backward(ps.decoder, dLik, null, gen, need(inputs(ps), true)).get(0));
+        inference.backward(this, ps, w, dz, gen, inf);
+    }
+
+    // ---- using a trained model --------------------------------------------------------------------------------
+
+    /**
+     * The posterior means of every layer for x (and c), bottom-up (index 0 is z1), each [rows, size]: μ of a Gaussian
+     * layer, the probabilities of a Bernoulli one. Higher layers' means are taken given their parents' samples (one
+     * draw, from {@code streams}). The tensors belong to the caller's memory scope.
+     */
+    public List<Tensor> encode(Tensor x, Tensor c, NoiseStreams streams) {
+        List<Tensor> means = new ArrayList<>();
+        try (MemoryScope scope = MemoryScope.open(); Pass ps = forward(x, c, 1, streams)) {
+            for (int l = 0; l < depth; l++) {
+                means.add(scope.escape(layers[l].posteriorMean(ps.q[l], ps.p[l])));
+            }
+        }
+        return means;
+    }
+
+    /** {@link #encode} with the streams of seed 0, step 0. */
+    public List<Tensor> encode(Tensor x, Tensor c) {
+        return encode(x, c, NoiseStreams.of(0, 0));
+    }
+
+    /**
+     * The decoder's mean of p(x|z1) for codes z1 ([rows, size of z1]) and, for a conditional model, c: the
+     * probabilities of a Bernoulli likelihood, the mean of a Gaussian one.
+     */
+    public Tensor decode(Tensor z1, Tensor c) {
+        checkCode(z1, 0, "decode");
+        checkCondition(c, z1.rows(), "decode");
+        Tensor mean;
+        try (MemoryScope scope = MemoryScope.open()) {
+            mean = likelihoodMean(likelihoodParams(decoder.forward(withC(z1, c)).heads()));
+            scope.escape(mean);
+        }
+        return mean;
+    }
+
+    /** The parameters of p(x|z1) for codes z1 (and c), as the decoder gives them (logits, or mean and log σ²). */
+    public List<Tensor> decoderOutputs(Tensor z1, Tensor c) {
+        checkCode(z1, 0, "decoderOutputs");
+        checkCondition(c, z1.rows(), "decoderOutputs");
+        return likelihoodParams(decoder.forward(withC(z1, c)).heads());
+    }
+
+    private void checkCode(Tensor z, int l, String op) {
+        if (z == null || z.backend() != be || z.cols() != lat[l].size()) {
+            throw new IllegalArgumentException(op + ": codes of layer " + (l + 1) + " must be [rows, "
+                    + lat[l].size() + "] on " + be.device() + (z == null ? ", got null" : ", got " + z.shape()
+                    + " on " + z.device()));
         }
     }
 
-    private void backwardBottomUp(Pass ps, Weights w, Tensor[] dz, boolean gen, boolean inf, int nIn) {
-        // Prior parameters' gradients do not depend on dz: take them first, and with them the prior nets'
-        // gradients into the layer above.
-        for (int l = 0; l < depth; l++) {
-            if (prior[l] == null) {
+    /** The mean of the likelihood with these parameters: sigmoid of the logits, or the Gaussian's mean. */
+    Tensor likelihoodMean(List<Tensor> heads) {
+        Tensor h = heads.get(0);
+        Tensor mean = be.empty(h.rows(), h.cols());
+        if (spec.likelihood() instanceof BernoulliLikelihood) {
+            be.activation(Activation.SIGMOID, h, mean);
+        } else {
+            be.copy(h, mean);
+        }
+        return mean;
+    }
+
+    /**
+     * n samples of the generative model by ancestral sampling at a temperature (see {@link LatentLayer#samplePrior}:
+     * 1 is the model itself, 0 each layer's mode given its parents), returning the decoder's mean of p(x|z); c gives
+     * each sample's condition (null for an unconditional model). The tensor belongs to the caller's memory scope.
+     */
+    public Tensor sample(int n, Tensor c, double temperature, long seed) {
+        if (n < 1) {
+            throw new IllegalArgumentException("number of samples must be >= 1, got " + n);
+        }
+        checkCondition(c, n, "sample");
+        return generateFrom(depth - 1, null, n, c, temperature, seed);
+    }
+
+    /**
+     * The decoder's mean for top-layer codes {@code zTop} ([rows, size of the top layer]), the layers below drawn
+     * from their priors at {@code temperature} (0: each one's mode: a deterministic decoding of the code).
+     */
+    public Tensor generate(Tensor zTop, Tensor c, double temperature, long seed) {
+        checkCode(zTop, depth - 1, "generate");
+        checkCondition(c, zTop.rows(), "generate");
+        return generateFrom(depth - 1, zTop, zTop.rows(), c, temperature, seed);
+    }
+
+    /**
+     * {@code steps} points on the line from top-layer code a to code b (both [1, size of the top layer]; ends
+     * included), each decoded by {@link #generate} at temperature 0: a [steps, input] tensor of decoder means. For a
+     * conditional model, c is one condition ([1, dim]) shared by every point.
+     */
+    public Tensor interpolate(Tensor a, Tensor b, int steps, Tensor c) {
+        checkCode(a, depth - 1, "interpolate");
+        checkCode(b, depth - 1, "interpolate");
+        if (a.rows() != 1 || b.rows() != 1 || steps < 2) {
+            throw new IllegalArgumentException("interpolate: give two single codes ([1, size]) and steps >= 2");
+        }
+        checkCondition(c, 1, "interpolate");
+        Tensor out;
+        try (MemoryScope scope = MemoryScope.open()) {
+            Tensor codes = be.empty(steps, lat[depth - 1].size());
+            for (int i = 0; i < steps; i++) {
+                float t = (float) i / (steps - 1);
+                Tensor row = codes.rowsView(i, i + 1);
+                be.axpby(1 - t, a, 0f, row);
+                be.axpby(t, b, 1f, row);
+            }
+            out = generate(codes, c == null ? null : repeat(c, steps), 0, 0);
+            scope.escape(out);
+        }
+        return out;
+    }
+
+    /** Ancestral sampling from layer {@code from} (its code given, or drawn when null) down to x's mean. */
+    private Tensor generateFrom(int from, Tensor code, int n, Tensor c, double temperature, long seed) {
+        Tensor mean;
+        try (MemoryScope scope = MemoryScope.open()) {
+            mean = likelihoodMean(likelihoodFrom(from, code, n, c, temperature, seed));
+            scope.escape(mean);
+        }
+        return mean;
+    }
+
+    /**
+     * The parameters of p(x|z) for z drawn by ancestral sampling from layer {@code from} (its code given, or drawn
+     * when null); in the caller's memory scope.
+     */
+    List<Tensor> likelihoodFrom(int from, Tensor code, int n, Tensor c, double temperature, long seed) {
+        Tensor z = code;
+        for (int l = from; l >= 0; l--) {
+            if (l == from && code != null) {
                 continue;
             }
-            LayerGrads g = latentBackward(ps, l, null, w, false, true);
-            List<Tensor> dIn = prior[l].backward(ps.priorOut[l], g.dp(), null, gen,
-                    l == depth - 1 ? new boolean[] {false} : need(nIn, true));
-            if (l < depth - 1) {
-                addInto(be, dz[l + 1], dIn.get(0));
-            }
+            List<Tensor> p = l == depth - 1
+                    ? (prior[l] == null ? null : prior[l].forward(List.of(c)).heads())
+                    : prior[l].forward(withC(z, c)).heads();
+            z = layers[l].samplePrior(be, p, n, temperature, Noise.of(seed, SAMPLE_STEP, l));
         }
-        // Then top-down: each layer's dz is complete once the encoder above it has passed its input gradient down.
-        for (int l = depth - 1; l >= 0; l--) {
-            LayerGrads g = latentBackward(ps, l, dz[l], w, true, false);  // dp was taken above
-            List<Tensor> dq = l == 0 ? sumRepeats(g.dq(), ps.k) : g.dq();
-            List<Tensor> dIn = enc[l].backward(ps.encOut[l], dq, null, inf, need(nIn, l > 0));
-            if (l > 0) {
-                addInto(be, dz[l - 1], dIn.get(0));
-            }
-        }
+        return likelihoodParams(decoder.forward(withC(z, c)).heads());
     }
 
-    private void backwardTopDown(Pass ps, Weights w, Tensor[] dz, boolean gen, boolean inf, int nIn) {
-        List<Tensor>[] dUp = upGradients(ps);
-        for (int l = 0; l < depth; l++) {
-            LayerGrads g = latentBackward(ps, l, dz[l], w, true, true);
-            List<Tensor> dp = g.dp();
-            List<Tensor> extraPriorFeat = null;
-            if (l == depth - 1) {
-                accumulate(dUp[l], enc[l].heads.isEmpty() ? null : headsToFeatures(ps, l, sumRepeats(g.dq(), ps.k), inf));
-            } else if (spec.inference() == Inference.LADDER) {
-                Tensor dmh = be.empty(ps.rows, lat[l].size()), dlvh = be.empty(ps.rows, lat[l].size());
-                Tensor dmp = be.empty(ps.rows, lat[l].size()), dlvp = be.empty(ps.rows, lat[l].size());
-                be.kernels().precisionMergeBackward(dmh.numel(), ps.qHat[l].get(0).address(),
-                        ps.qHat[l].get(1).address(), ps.p[l].get(0).address(), ps.p[l].get(1).address(),
-                        g.dq().get(0).address(), g.dq().get(1).address(), dmh.address(), dlvh.address(), dmp.address(),
-                        dlvp.address());
-                addInto(be, dp.get(0), dmp);
-                addInto(be, dp.get(1), dlvp);
-                accumulate(dUp[l], headsToFeatures(ps, l, sumRepeats(List.of(dmh, dlvh), ps.k), inf));
-            } else {
-                List<Tensor> dDelta = g.dq();
-                if (!lat[l].isGaussian()) {
-                    addInto(be, dp.get(0), g.dq().get(0));  // q logits = p logits + Δ
-                }
-                int nUp = ps.upRep[l].size();
-                boolean[] needPost = new boolean[nUp + ps.priorOut[l].features().size()];
-                Arrays.fill(needPost, true);
-                List<Tensor> dPostIn = post[l].backward(ps.postOut[l], dDelta, null, inf, needPost);
-                accumulate(dUp[l], sumRepeats(dPostIn.subList(0, nUp), ps.k));
-                extraPriorFeat = dPostIn.subList(nUp, dPostIn.size());
-            }
-            if (prior[l] != null) {
-                List<Tensor> dIn = prior[l].backward(ps.priorOut[l], dp, extraPriorFeat, gen,
-                        l == depth - 1 ? new boolean[] {false} : need(nIn, true));
-                if (l < depth - 1) {
-                    addInto(be, dz[l + 1], dIn.get(0));
-                }
-            }
-        }
-        // The deterministic upward path, from the top down to x.
-        for (int l = depth - 1; l >= 0; l--) {
-            List<Tensor> dIn = enc[l].backward(ps.encOut[l], Collections.nCopies(enc[l].heads.size(), null), dUp[l],
-                    inf, need(l == 0 ? nIn : ps.encOut[l - 1].features().size(), l > 0));
-            if (l > 0) {
-                accumulate(dUp[l - 1], dIn);
-            }
-        }
-    }
-
-    @SuppressWarnings("unchecked")
-    private List<Tensor>[] upGradients(Pass ps) {
-        List<Tensor>[] d = new List[depth];
-        for (int l = 0; l < depth; l++) {
-            d[l] = new ArrayList<>();
-            for (Tensor f : ps.encOut[l].features()) {
-                d[l].add(zerosLike(f));
-            }
-        }
-        return d;
-    }
-
-    private void accumulate(List<Tensor> acc, List<Tensor> ds) {
-        if (ds == null) {
-            return;
-        }
-        for (int i = 0; i < acc.size(); i++) {
-            if (ds.get(i) != null) {
-                addInto(be, acc.get(i), ds.get(i));
-            }
-        }
-    }
-
-    /** Gradient of the up-path features through its heads (batch rows), accumulating head parameter grads. */
-    private List<Tensor> headsToFeatures(Pass ps, int l, List<Tensor> dHeads, boolean paramGrads) {
-        List<Tensor> feats = ps.encOut[l].features();
-        List<Tensor> dFeat = new ArrayList<>();
-        for (Tensor f : feats) {
-            dFeat.add(zerosLike(f));
-        }
-        for (int h = 0; h < dHeads.size(); h++) {
-            enc[l].heads.get(h).backward(feats, dHeads.get(h), paramGrads, dFeat, true);
-        }
-        return dFeat;
-    }
+    /** The noise step of prior sampling (evaluation's streams keep away from training's). */
+    static final long SAMPLE_STEP = (1L << 40) / 32;
 
     @Override
     public void close() {

@@ -1,6 +1,9 @@
 package org.hvae4j.model;
 
+import org.hvae4j.latent.BernoulliLayer;
 import org.hvae4j.latent.Estimator;
+import org.hvae4j.latent.GaussianLayer;
+import org.hvae4j.latent.LatentLayer;
 
 /**
  * One stochastic layer: Gaussian (reparameterized) or Bernoulli (with a gradient {@link Estimator}), of
@@ -41,9 +44,9 @@ public record LatentSpec(Type type, int size, Estimator estimator) {
         return !isGaussian() && estimator.kind() == org.hvae4j.latent.Estimator.Kind.REINFORCE;
     }
 
-    /** Number of parameter tensors of this layer's distributions (μ and log σ², or logits). */
-    int heads() {
-        return isGaussian() ? 2 : 1;
+    /** The latent layer this describes (the one type the model's passes use, chosen here once). */
+    public LatentLayer layer() {
+        return isGaussian() ? GaussianLayer.of(size) : BernoulliLayer.of(size, estimator);
     }
 
     @Override

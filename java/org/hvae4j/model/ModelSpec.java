@@ -8,6 +8,8 @@ import java.util.Locale;
 import java.util.Map;
 import org.hvae4j.latent.Estimator;
 import org.hvae4j.latent.Likelihood;
+import org.hvae4j.nn.CellSpec;
+import org.hvae4j.nn.MlpCellSpec;
 import org.hvae4j.tensor.Activation;
 
 /**
@@ -33,7 +35,7 @@ public final class ModelSpec {
     private final int conditioningDim;
     private final boolean conditioningOneHot;
     private final List<LatentSpec> latents;   // top-down
-    private final List<int[]> blocks;         // top-down: blocks.get(i) lies below latents.get(i)
+    private final List<CellSpec> blocks;      // top-down: blocks.get(i) lies below latents.get(i)
     private final Activation activation;
     private final boolean residualBlocks;
     private final Inference inference;
@@ -44,7 +46,8 @@ public final class ModelSpec {
         this.conditioningDim = b.conditioningDim;
         this.conditioningOneHot = b.conditioningOneHot;
         this.latents = List.copyOf(b.latents);
-        this.blocks = b.blocks.stream().map(int[]::clone).toList();
+        this.blocks = b.blocks.stream()
+                .map(c -> c instanceof MlpCellSpec mlp ? mlp.withResidual(b.residualBlocks) : c).toList();
         this.activation = b.activation;
         this.residualBlocks = b.residualBlocks;
         this.inference = b.inference;
@@ -85,9 +88,17 @@ public final class ModelSpec {
         return latents.stream().anyMatch(LatentSpec::usesReinforce);
     }
 
-    /** Widths of the block below latent {@code i} (top-down index). */
+    /** The cell below latent {@code i} (top-down index): the block between it and the next latent, or x. */
+    public CellSpec cellBelow(int i) {
+        return blocks.get(i);
+    }
+
+    /** Widths of the MLP block below latent {@code i} (top-down index). */
     public int[] blockBelow(int i) {
-        return blocks.get(i).clone();
+        if (!(blocks.get(i) instanceof MlpCellSpec mlp)) {
+            throw new IllegalStateException("the block below latent " + i + " is " + blocks.get(i) + ", not an MLP");
+        }
+        return mlp.widths();
     }
 
     public Activation activation() {
@@ -120,7 +131,11 @@ public final class ModelSpec {
             if (!l.isGaussian()) {
                 lm.put("estimator", l.estimator().toString());
             }
-            lm.put("hidden", Arrays.stream(blocks.get(i)).boxed().toList());
+            if (blocks.get(i) instanceof MlpCellSpec mlp) {
+                lm.put("hidden", Arrays.stream(mlp.widths()).boxed().toList());
+            } else {
+                lm.put("cell", blocks.get(i).toMap());
+            }
             layers.add(lm);
         }
         m.put("latents", layers);
@@ -190,7 +205,8 @@ public final class ModelSpec {
     public String toString() {
         StringBuilder s = new StringBuilder();
         for (int i = 0; i < latents.size(); i++) {
-            s.append(latents.get(i)).append(" -> ").append(Arrays.toString(blocks.get(i))).append(" -> ");
+            s.append(latents.get(i)).append(" -> ").append(blocks.get(i) instanceof MlpCellSpec mlp
+                    ? Arrays.toString(mlp.widths()) : blocks.get(i).toString()).append(" -> ");
         }
         return s.append("x(").append(inputDim).append(", ").append(likelihood).append(") ").append(activation)
                 .append(' ').append(inference).append(conditional() ? " | c(" + conditioningDim + ")" : "").toString();
@@ -203,7 +219,7 @@ public final class ModelSpec {
         private int conditioningDim;
         private boolean conditioningOneHot = true;
         private final List<LatentSpec> latents = new ArrayList<>();
-        private final List<int[]> blocks = new ArrayList<>();
+        private final List<CellSpec> blocks = new ArrayList<>();
         private Activation activation = Activation.TANH;
         private boolean residualBlocks;
         private Inference inference = Inference.BOTTOM_UP;
@@ -222,29 +238,43 @@ public final class ModelSpec {
                 return this;
             }
             if (blocks.size() < latents.size()) {
-                blocks.add(new int[0]);  // no hidden layers between the previous latent and this one
+                blocks.add(MlpCellSpec.of());  // no hidden layers between the previous latent and this one
             }
             latents.add(l);
             return this;
         }
 
-        /** Widths of the deterministic block below the latent just added. */
+        /** Widths of the deterministic MLP block below the latent just added. */
         public Builder hidden(int... widths) {
-            if (latents.isEmpty()) {
-                fail("hidden(...) must follow a latent(...): blocks lie between layers");
-                return this;
-            }
-            if (blocks.size() == latents.size()) {
-                fail("two hidden(...) blocks in a row below " + latents.get(latents.size() - 1)
-                        + ": give all widths in one call");
-                return this;
-            }
             for (int w : widths) {
                 if (w <= 0) {
                     fail("hidden width must be positive, got " + w + " in " + Arrays.toString(widths));
+                    return this;
                 }
             }
-            blocks.add(widths.clone());
+            return block(MlpCellSpec.of(widths), "hidden(...)");
+        }
+
+        /** The deterministic block (a {@link CellSpec}) below the latent just added. */
+        public Builder cell(CellSpec cell) {
+            if (cell == null) {
+                fail("cell must not be null");
+                return this;
+            }
+            return block(cell, "cell(...)");
+        }
+
+        private Builder block(CellSpec cell, String call) {
+            if (latents.isEmpty()) {
+                fail(call + " must follow a latent(...): blocks lie between layers");
+                return this;
+            }
+            if (blocks.size() == latents.size()) {
+                fail("two blocks in a row below " + latents.get(latents.size() - 1)
+                        + ": give all of one block in one call");
+                return this;
+            }
+            blocks.add(cell);
             return this;
         }
 
@@ -303,7 +333,7 @@ public final class ModelSpec {
                 throw new IllegalArgumentException("the observed x is missing: call observed(dim, likelihood)");
             }
             while (blocks.size() < latents.size()) {
-                blocks.add(new int[0]);
+                blocks.add(MlpCellSpec.of());
             }
             if (inference == Inference.LADDER) {
                 for (LatentSpec l : latents) {

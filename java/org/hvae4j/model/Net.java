@@ -2,39 +2,42 @@ package org.hvae4j.model;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
+import org.hvae4j.nn.Cell;
+import org.hvae4j.nn.CellContext;
+import org.hvae4j.nn.CellSpec;
 import org.hvae4j.nn.Linear;
-import org.hvae4j.nn.Mlp;
 import org.hvae4j.nn.Param;
-import org.hvae4j.tensor.Activation;
 import org.hvae4j.tensor.Backend;
 import org.hvae4j.tensor.Tensor;
 
-/** A deterministic block followed by linear heads (distribution parameters), with one parameter role. */
+/**
+ * A cell followed by linear heads, one per parameter tensor of the distribution it predicts (a posterior, a prior,
+ * the decoder's likelihood), with one parameter role. Its features are the cell's outputs.
+ */
 final class Net {
     final Param.Role role;
-    final Mlp mlp;
+    final Cell cell;
     final List<Linear> heads = new ArrayList<>();
 
-    Net(Backend be, String name, Param.Role role, int[] ins, int[] widths, int[] headSizes, Activation act,
-            boolean residual, SplittableRandom rng, List<Param> registry) {
+    Net(CellContext ctx, String name, Param.Role role, CellSpec spec, int[] ins, int[] headSizes) {
         this.role = role;
-        this.mlp = new Mlp(be, name, role, ins, widths, act, residual, rng, registry);
+        this.cell = spec.create(ctx, name, role, ins);
         for (int i = 0; i < headSizes.length; i++) {
-            heads.add(Linear.create(be, name + ".head" + i, role, mlp.outputWidths(), headSizes[i], rng, registry));
+            heads.add(Linear.create(ctx.backend(), name + ".head" + i, role, cell.outputWidths(), headSizes[i],
+                    ctx.rng(), ctx.registry()));
         }
     }
 
     int[] featureWidths() {
-        return mlp.outputWidths();
+        return cell.outputWidths();
     }
 
-    /** Forward outputs: the block's trace, its features and the head outputs. */
-    record Out(Mlp.Trace trace, List<Tensor> features, List<Tensor> heads) {}
+    /** Forward outputs: the cell's trace, its features and the head outputs. */
+    record Out(Cell.Trace trace, List<Tensor> features, List<Tensor> heads) {}
 
     Out forward(List<Tensor> inputs) {
-        Mlp.Trace t = mlp.forward(inputs);
-        List<Tensor> feats = t.output();
+        Cell.Trace t = cell.forward(inputs);
+        List<Tensor> feats = t.outputs();
         List<Tensor> hs = new ArrayList<>();
         for (Linear h : heads) {
             hs.add(h.forward(feats));
@@ -48,8 +51,8 @@ final class Net {
      */
     List<Tensor> backward(Out o, List<Tensor> dHeads, List<Tensor> extraFeatureGrads, boolean paramGrads,
             boolean[] needInput) {
-        Backend be = o.features().get(0).backend();
         List<Tensor> feats = o.features();
+        Backend be = feats.get(0).backend();
         List<Tensor> dFeat = new ArrayList<>();
         for (int i = 0; i < feats.size(); i++) {
             Tensor extra = extraFeatureGrads == null ? null : extraFeatureGrads.get(i);
@@ -66,15 +69,20 @@ final class Net {
                 heads.get(h).backward(feats, dHeads.get(h), paramGrads, dFeat, true);
             }
         }
-        if (o.trace().output() == o.trace().inputsView()) {
-            // no hidden layers: the features are the inputs
-            List<Tensor> r = new ArrayList<>();
-            for (int i = 0; i < dFeat.size(); i++) {
-                r.add(needInput[i] ? dFeat.get(i) : null);
-            }
-            return r;
-        }
-        return mlp.backward(o.trace(), dFeat.get(0), paramGrads, needInput);
+        return cell.backward(o.trace(), dFeat, paramGrads, needInput);
     }
 
+    /** The gradients of the features through the heads alone (batch rows), accumulating head parameter grads. */
+    List<Tensor> headsToFeatures(Out o, List<Tensor> dHeads, boolean paramGrads) {
+        List<Tensor> feats = o.features();
+        Backend be = feats.get(0).backend();
+        List<Tensor> dFeat = new ArrayList<>();
+        for (Tensor f : feats) {
+            dFeat.add(be.zeros(f.rows(), f.cols()));
+        }
+        for (int h = 0; h < dHeads.size(); h++) {
+            heads.get(h).backward(feats, dHeads.get(h), paramGrads, dFeat, true);
+        }
+        return dFeat;
+    }
 }

@@ -1,10 +1,17 @@
 package org.hvae4j.model;
 
-/** Receives progress from a {@link Trainer}: every step and every finished epoch. */
+/**
+ * Receives progress from a {@link Trainer}: every step, the statistics at the trainer's statistics interval, and every
+ * finished epoch. Statistics come from running sums on the device, read only at those moments (reading them every
+ * step would synchronize the device at every step).
+ */
 public interface TrainingListener {
-    /** @param step global step (1-based), {@code result} the step's metrics (gradNorm set). */
-    default void onStep(long step, int epoch, int batchInEpoch, int batchesPerEpoch, StepResult result) {}
+    /** After each step was enqueued ({@code step}: steps taken so far, 1-based); no statistics. */
+    default void onProgress(long step, int epoch, int batchInEpoch, int batchesPerEpoch) {}
 
-    /** Called after each epoch with the mean of its steps' metrics. */
+    /** Every statistics interval: the mean metrics of the steps applied since the last report (gradNorm set). */
+    default void onStatistics(long step, int epoch, StepResult mean) {}
+
+    /** Called after each epoch with the mean of its applied steps' metrics. */
     default void onEpoch(int epoch, StepResult mean, long step) {}
 }

@@ -1,26 +1,33 @@
 package org.hvae4j.nn;
 
+import java.util.ArrayList;
 import java.util.List;
+import org.hvae4j.bridge.NativeCodes;
 import org.hvae4j.tensor.Backend;
+import org.hvae4j.tensor.MemoryScope;
 import org.hvae4j.tensor.Tensor;
 
 /**
  * Adam (Kingma and Ba 2015) with bias correction, decoupled weight decay (AdamW) and global-norm gradient
- * clipping, as one fused kernel per parameter on either backend. {@link #step} reads the global gradient norm (one
- * host synchronization), skips the update when it is NaN or infinite, and otherwise scales the gradients by
- * min(1, clip / norm) inside the kernel.
+ * clipping, as fused kernels on either backend. Its state lives on the device from construction: the first and second
+ * moments of every parameter, and an {@code hvae4j_adam_state} (adam_state.h) holding the learning rate, the step
+ * counter, the bias corrections, the clipping scale, the last gradient norm and the skip decision. A step computes
+ * the global gradient norm, skips the update when it (or the loss) is not finite, and otherwise scales the gradients
+ * by min(1, clip / norm) inside the kernels; nothing is read back to the host, so a step captured once as a CUDA
+ * graph replays it.
  */
-public final class Adam implements AutoCloseable {
+public final class Adam implements Optimizer {
     private final List<Param> params;
     private final float beta1;
     private final float beta2;
     private final float eps;
     private final float weightDecay;
     private final float clipNorm;
-    private final Tensor scale;
+    private final List<Tensor> m = new ArrayList<>();
+    private final List<Tensor> v = new ArrayList<>();
+    private final Tensor state;   // hvae4j_adam_state
     private final Tensor normSq;
-    private final int split;  // params[0, split) hold about half of the elements
-    private long t;
+    private final Backend be;
 
     public Adam(List<Param> params, float beta1, float beta2, float eps, float weightDecay, float clipNorm) {
         if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
@@ -28,7 +35,11 @@ public final class Adam implements AutoCloseable {
         }
         if (!(eps > 0) || !(weightDecay >= 0) || !(clipNorm > 0)) {
             throw new IllegalArgumentException("Adam needs eps > 0, weight decay >= 0 and clip norm > 0 (use "
-                    + "Float.POSITIVE_INFINITY for no clipping)");
+                    + "Float.POSITIVE_INFINITY for no clipping), got eps " + eps + ", weight decay " + weightDecay
+                    + ", clip norm " + clipNorm);
+        }
+        if (params.isEmpty()) {
+            throw new IllegalArgumentException("Adam needs at least one parameter");
         }
         this.params = List.copyOf(params);
         this.beta1 = beta1;
@@ -36,117 +47,138 @@ public final class Adam implements AutoCloseable {
         this.eps = eps;
         this.weightDecay = weightDecay;
         this.clipNorm = clipNorm;
-        Backend be = params.get(0).backend();
-        this.scale = be.full(1f, 1);
-        this.normSq = be.zeros(1);
-        this.split = halfByElements(this.params);
-    }
-
-    /** The index that splits {@code params} into two runs of about equal element counts. */
-    public static int halfByElements(List<Param> params) {
-        long total = params.stream().mapToLong(p -> p.value().numel()).sum();
-        long acc = 0;
-        for (int i = 0; i < params.size(); i++) {
-            acc += params.get(i).value().numel();
-            if (2 * acc >= total) {
-                return i + 1;
+        this.be = params.get(0).backend();
+        // Owned by the optimizer, not by whatever memory scope the caller has open.
+        try (MemoryScope own = MemoryScope.open()) {
+            for (Param p : this.params) {
+                m.add(p.backend().zeros(p.value().shape().dims()));
+                v.add(p.backend().zeros(p.value().shape().dims()));
             }
+            state = be.zeros(NativeCodes.ADAM_STATE_BYTES / Float.BYTES);
+            normSq = be.zeros(1);
+            own.detachAll();
         }
-        return params.size();
     }
 
     public static Adam defaults(List<Param> params) {
         return new Adam(params, 0.9f, 0.999f, 1e-8f, 0f, Float.POSITIVE_INFINITY);
     }
 
-    /** Steps taken so far (the bias-correction counter). */
-    public long steps() {
-        return t;
+    public List<Param> parameters() {
+        return params;
     }
 
-    public void setSteps(long steps) {
-        this.t = steps;
+    /** Parameter i's first moment. */
+    public Tensor firstMoment(int i) {
+        return m.get(i);
     }
 
-    /** The global norm of the current gradients (synchronizes). */
-    public float gradientNorm() {
-        Backend be = scale.backend();
+    /** Parameter i's second moment. */
+    public Tensor secondMoment(int i) {
+        return v.get(i);
+    }
+
+    /** Sets parameter i's moments (restoring a checkpoint). */
+    public void setMoments(int i, float[] first, float[] second) {
+        be.copyFrom(first, m.get(i));
+        be.copyFrom(second, v.get(i));
+    }
+
+    /**
+     * The indices that split the parameters into {@code parts} runs of about equal element counts: run j is
+     * [bounds[j], bounds[j + 1]).
+     */
+    public int[] split(int parts) {
+        long total = params.stream().mapToLong(p -> p.value().numel()).sum();
+        int[] bounds = new int[parts + 1];
+        long acc = 0;
+        int j = 1;
+        for (int i = 0; i < params.size() && j < parts; i++) {
+            acc += params.get(i).value().numel();
+            if (acc * parts >= total * j) {
+                bounds[j++] = i + 1;
+            }
+        }
+        while (j <= parts) {
+            bounds[j++] = params.size();
+        }
+        return bounds;
+    }
+
+    private long stateField(int offset) {
+        return state.address() + offset;
+    }
+
+    @Override
+    public void step(double lr) {
+        setLearningRate(lr);
         be.sumSquares(params.stream().map(Param::grad).toList(), normSq);
-        return (float) Math.sqrt(normSq.item());
+        prepare(normSq, null);
+        apply(0, params.size());
     }
 
-    /**
-     * Applies one update at learning rate {@code lr} unless the gradient norm is not finite; returns the norm
-     * (NaN or infinite when the step was skipped).
-     */
-    public float step(float lr) {
-        return step(lr, null);
-    }
-
-    /**
-     * {@link #step(float)} with the update of about half of the parameters run on {@code helper} (a CPU backend's
-     * second core; the same result), or all on this thread when {@code helper} is null.
-     */
-    public float step(float lr, HelperThread helper) {
-        return step(lr, gradientNorm(), helper);
-    }
-
-    /**
-     * {@link #step(float, HelperThread)} with the global gradient norm already computed by the caller (two workers
-     * take the sums of squares of their halves of the parameters while averaging them).
-     */
-    public float step(float lr, float norm, HelperThread helper) {
-        if (!Float.isFinite(norm)) {
-            return norm;
+    /** Writes the learning rate of the next step into the state (in stream order). */
+    public void setLearningRate(double lr) {
+        if (!(lr > 0) || Double.isInfinite(lr)) {
+            throw new IllegalArgumentException("learning rate must be positive and finite, got " + lr);
         }
-        Backend be = scale.backend();
-        float s = Float.isInfinite(clipNorm) || norm <= clipNorm ? 1f : clipNorm / norm;
-        be.fill(scale, s);
-        t++;
-        float c1 = (float) (1 - Math.pow(beta1, t));
-        float c2 = (float) (1 - Math.pow(beta2, t));
-        if (helper == null) {
-            update(0, params.size(), lr, c1, c2);
-        } else {
-            helper.alongside(() -> update(0, split, lr, c1, c2), () -> update(split, params.size(), lr, c1, c2));
-        }
-        return norm;
+        be.kernels().fill(stateField(NativeCodes.ADAM_STATE_LR), (float) lr, 1);
     }
 
-    private void update(int from, int to, float lr, float c1, float c2) {
-        Backend be = scale.backend();
+    /**
+     * The per-step decision, on the device: from the sum of squared gradients {@code normSq} and the {@code loss} (a
+     * one-float tensor, or null: not checked), skip or not, the counter, the bias corrections and the clipping scale.
+     */
+    public void prepare(Tensor normSq, Tensor loss) {
+        be.kernels().adamPrepare(normSq.address(), loss == null ? 0 : loss.address(), clipNorm, beta1, beta2,
+                state.address());
+    }
+
+    /** The update of parameters [from, to) as {@link #prepare} decided it (nothing when the step was skipped). */
+    public void apply(int from, int to) {
         for (int i = from; i < to; i++) {
             Param p = params.get(i);
-            be.kernels().adam(p.value().numel(), p.value().address(), p.grad().address(), p.m().address(),
-                    p.v().address(), lr, beta1, beta2, eps, weightDecay, c1, c2, scale.address());
+            be.kernels().adamDevice(p.value().numel(), p.value().address(), p.grad().address(), m.get(i).address(),
+                    v.get(i).address(), beta1, beta2, eps, weightDecay, state.address());
         }
     }
 
-    /**
-     * The update of a device-resident training step (one captured as a CUDA graph): the gradient norm, the skip
-     * decision (a non-finite norm, or a non-finite loss at {@code lossAddress} when not 0), the step counter, the
-     * bias corrections and the clipping scale are computed on the device into {@code state} (hvae4j_adam_state,
-     * eight floats, whose learning rate the caller has written), and every parameter is updated from there; nothing
-     * is read on the host. The same arithmetic as {@link #step}; read {@code state} afterwards for the norm, the
-     * decision and the new counter ({@link #setSteps}).
-     */
-    public void stepOnDevice(long lossAddress, Tensor state) {
-        Backend be = scale.backend();
-        if (state.numel() < 8 || state.backend() != be) {
-            throw new IllegalArgumentException("Adam.stepOnDevice: state must be 8 floats on " + be + ", got "
-                    + state.shape() + " on " + state.backend());
-        }
-        be.sumSquares(params.stream().map(Param::grad).toList(), normSq);
-        be.kernels().adamPrepare(normSq.address(), lossAddress, clipNorm, beta1, beta2, state.address());
-        for (Param p : params) {
-            be.kernels().adamDevice(p.value().numel(), p.value().address(), p.grad().address(), p.m().address(),
-                    p.v().address(), beta1, beta2, eps, weightDecay, state.address());
-        }
+    /** The state (hvae4j_adam_state) in device memory: what a training step's statistics read. */
+    public Tensor state() {
+        return state;
+    }
+
+    private float[] readState() {
+        return state.toArray();
+    }
+
+    @Override
+    public long steps() {
+        float[] s = readState();
+        int t = NativeCodes.ADAM_STATE_T / Float.BYTES;
+        return (Float.floatToRawIntBits(s[t]) & 0xFFFFFFFFL) | ((long) Float.floatToRawIntBits(s[t + 1]) << 32);
+    }
+
+    /** Sets the step counter (restoring a checkpoint). */
+    public void setSteps(long steps) {
+        be.kernels().u64Update(stateField(NativeCodes.ADAM_STATE_T), steps, false);
+    }
+
+    @Override
+    public float lastGradientNorm() {
+        return readState()[NativeCodes.ADAM_STATE_NORM / Float.BYTES];
+    }
+
+    @Override
+    public boolean lastStepSkipped() {
+        return Float.floatToRawIntBits(readState()[NativeCodes.ADAM_STATE_SKIP / Float.BYTES]) != 0;
     }
 
     @Override
     public void close() {
-        scale.close();
+        m.forEach(Tensor::close);
+        v.forEach(Tensor::close);
+        state.close();
         normSq.close();
     }
 }

@@ -4,8 +4,9 @@ import org.hvae4j.tensor.Backend;
 import org.hvae4j.tensor.Tensor;
 
 /**
- * A trainable tensor with its gradient and optimizer state. Its {@link Role} says which side of the model owns it:
- * the inference network q (φ) or the generative model p (θ); some estimators (DReG) treat the two differently.
+ * A trainable tensor with its gradient (an {@link Optimizer} keeps its own state). Its {@link Role} says which side of
+ * the model owns it: the inference network q (φ) or the generative model p (θ); some estimators (DReG) treat the two
+ * differently.
  */
 public final class Param implements AutoCloseable {
     public enum Role { INFERENCE, GENERATIVE }
@@ -15,8 +16,6 @@ public final class Param implements AutoCloseable {
     private Tensor value;
     private final Tensor grad;
     private boolean ownsValue = true;
-    private Tensor m;
-    private Tensor v;
 
     public Param(String name, Role role, Tensor value) {
         this.name = name;
@@ -57,40 +56,11 @@ public final class Param implements AutoCloseable {
         return grad;
     }
 
-    /** Adam's first and second moments, created (zero) on first use. */
-    Tensor m() {
-        if (m == null) {
-            m = value.backend().zeros(value.shape().dims());
-        }
-        return m;
-    }
-
-    Tensor v() {
-        if (v == null) {
-            v = value.backend().zeros(value.shape().dims());
-        }
-        return v;
-    }
-
-    /** Optimizer state, or null before the first step. */
-    public Tensor firstMoment() {
-        return m;
-    }
-
-    public Tensor secondMoment() {
-        return v;
-    }
-
-    public void setMoments(float[] first, float[] second) {
-        value.backend().copyFrom(first, m());
-        value.backend().copyFrom(second, v());
-    }
-
     public void zeroGrad() {
         grad.backend().fill(grad, 0f);
     }
 
-    Backend backend() {
+    public Backend backend() {
         return value.backend();
     }
 
@@ -100,9 +70,5 @@ public final class Param implements AutoCloseable {
             value.close();
         }
         grad.close();
-        if (m != null) {
-            m.close();
-            v.close();
-        }
     }
 }

@@ -143,6 +143,10 @@ public final class Tensor implements AutoCloseable {
         scope = null;
     }
 
+    void setScope(MemoryScope s) {
+        scope = s;
+    }
+
     /** Frees the memory (for an owning tensor) or detaches the view. Closing twice is harmless. */
     @Override
     public void close() {

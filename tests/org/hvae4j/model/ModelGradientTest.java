@@ -85,10 +85,7 @@ class ModelGradientTest {
     }
 
     static double loss(Hvae m, Tensor x, Tensor c, Objective obj) {
-        try (MemoryScope s = MemoryScope.open()) {
-            Hvae.Pass ps = m.forward(x, c, obj.k(), new Hvae.Streams(5, 3));
-            return Objectives.run(m, ps, obj, 1, new double[] {Double.NaN}, false).loss();
-        }
+        return Passes.loss(m, x, c, obj, NoiseStreams.of(5, 3));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -107,10 +104,7 @@ class ModelGradientTest {
                 c = CPU.fromArray(oh, batch, 3);
             }
             m.zeroGrad();
-            try (MemoryScope s = MemoryScope.open()) {
-                Hvae.Pass ps = m.forward(x, c, obj.k(), new Hvae.Streams(5, 3));
-                Objectives.run(m, ps, obj, 1, new double[] {Double.NaN}, true);
-            }
+            Passes.backward(m, x, c, obj, NoiseStreams.of(5, 3));
             List<Param> params = m.parameters();
             for (int trial = 0; trial < 3; trial++) {
                 float[][] dir = new float[params.size()][];

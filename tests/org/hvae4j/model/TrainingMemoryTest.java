@@ -62,8 +62,7 @@ class TrainingMemoryTest {
                 try (Hvae m = new Hvae(spec, be, 3); MemoryScope s = MemoryScope.open()) {
                     Tensor x = be.fromArray(data, 64, 784);
                     m.zeroGrad();
-                    Hvae.Pass ps = m.forward(x, null, 4, new Hvae.Streams(9, 1));
-                    Objectives.run(m, ps, Objective.iwae(4), 1, new double[] {Double.NaN}, true);
+                    Passes.backward(m, x, null, Objective.iwae(4), NoiseStreams.of(9, 1));
                     grads[b] = m.parameters().stream().map(p -> p.grad().toArray()).toArray(float[][]::new);
                 }
             }

@@ -12,7 +12,7 @@ import org.hvae4j.tensor.Tensor;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** An MLP's input and parameter gradients against central finite differences of Σ w ⊙ output. */
+/** An MLP cell's input and parameter gradients against central finite differences of Σ w ⊙ output. */
 class MlpGradientTest {
     static final Backend CPU = Backend.cpu();
 
@@ -21,8 +21,9 @@ class MlpGradientTest {
     void gradientsMatchFiniteDifferences(String act, boolean residual) {
         SplittableRandom r = new SplittableRandom(1);
         List<Param> params = new ArrayList<>();
-        Mlp mlp = new Mlp(CPU, "m", Param.Role.GENERATIVE, new int[] {4, 2}, new int[] {5, 5, 5},
-                Activation.parse(act), residual, r, params);
+        Cell mlp = new MlpCellSpec(new int[] {5, 5, 5}, residual).create(
+                new CellContext(CPU, Activation.parse(act), r, params), "m", Param.Role.GENERATIVE, new int[] {4, 2});
+        assertEquals(residual ? ResidualMlpCell.class : MlpCell.class, mlp.getClass());
         int rows = 3;
         float[] x = new float[rows * 4], c = new float[rows * 2], w = new float[rows * 5];
         for (int i = 0; i < x.length; i++) {
@@ -36,8 +37,8 @@ class MlpGradientTest {
         }
         try (MemoryScope s = MemoryScope.open()) {
             Tensor tx = CPU.fromArray(x, rows, 4), tc = CPU.fromArray(c, rows, 2);
-            Mlp.Trace t = mlp.forward(List.of(tx, tc));
-            List<Tensor> dIn = mlp.backward(t, CPU.fromArray(w, rows, 5), true, new boolean[] {true, false});
+            Cell.Trace t = mlp.forward(List.of(tx, tc));
+            List<Tensor> dIn = mlp.backward(t, List.of(CPU.fromArray(w, rows, 5)), true, new boolean[] {true, false});
             float[] gx = dIn.get(0).toArray();
             double h = 1e-2;
             for (int i = 0; i < x.length; i++) {
@@ -63,9 +64,9 @@ class MlpGradientTest {
         }
     }
 
-    static double value(Mlp mlp, float[] x, float[] c, float[] w, int rows) {
+    static double value(Cell mlp, float[] x, float[] c, float[] w, int rows) {
         try (MemoryScope s = MemoryScope.open()) {
-            float[] y = mlp.forward(List.of(CPU.fromArray(x, rows, 4), CPU.fromArray(c, rows, 2))).output().get(0)
+            float[] y = mlp.forward(List.of(CPU.fromArray(x, rows, 4), CPU.fromArray(c, rows, 2))).outputs().get(0)
                     .toArray();
             double v = 0;
             for (int i = 0; i < y.length; i++) {

@@ -2,38 +2,41 @@ package org.hvae4j.nn;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.hvae4j.tensor.Activation;
 import org.hvae4j.tensor.Backend;
 import org.hvae4j.tensor.Tensor;
 
 /**
- * A deterministic block: hidden layers of the given widths with an activation, over one or more inputs. With
- * {@code residual}, each layer after the first whose width equals its input's adds a skip connection:
- * h ← h + f(W h + b). With no hidden layers the block passes its inputs through unchanged. Forward passes return a
- * {@link Trace} that the backward pass reads; its tensors live in the caller's memory scope.
+ * Hidden layers of the given widths with an activation, over one or more inputs: the computation of {@link MlpCell}
+ * and {@link ResidualMlpCell}. With {@code residual}, each layer after the first whose width equals its input's adds a
+ * skip connection: h ← h + f(W h + b). With no hidden layers the stack passes its inputs through unchanged.
  */
-public final class Mlp {
+final class DenseStack {
     private final List<Linear> layers = new ArrayList<>();
+    private final List<Param> params = new ArrayList<>();
     private final Activation activation;
     private final boolean residual;
     private final int[] ins;
 
-    public Mlp(Backend be, String name, Param.Role role, int[] ins, int[] widths, Activation activation,
-            boolean residual, SplittableRandom rng, List<Param> registry) {
-        this.activation = activation;
+    DenseStack(CellContext ctx, String name, Param.Role role, int[] ins, int[] widths, boolean residual) {
+        this.activation = ctx.activation();
         this.residual = residual;
         this.ins = ins.clone();
         int[] cur = ins;
+        int first = ctx.registry().size();
         for (int i = 0; i < widths.length; i++) {
-            layers.add(new Linear(be, name + "." + i, role, cur, widths[i], rng, registry));
+            layers.add(new Linear(ctx.backend(), name + "." + i, role, cur, widths[i], ctx.rng(), ctx.registry()));
             cur = new int[] {widths[i]};
         }
+        params.addAll(ctx.registry().subList(first, ctx.registry().size()));
     }
 
-    /** Widths of what this block outputs: the last hidden width, or its inputs when it has no layers. */
-    public int[] outputWidths() {
+    int[] outputWidths() {
         return layers.isEmpty() ? ins.clone() : new int[] {layers.get(layers.size() - 1).out()};
+    }
+
+    List<Param> parameters() {
+        return List.copyOf(params);
     }
 
     private boolean skip(int i) {
@@ -41,7 +44,7 @@ public final class Mlp {
     }
 
     /** Inputs, pre-activations and outputs of every layer. */
-    public static final class Trace {
+    static final class Trace implements Cell.Trace {
         final List<Tensor> inputs;
         final List<Tensor> pre = new ArrayList<>();
         final List<Tensor> act = new ArrayList<>();   // f(pre): what the activation's derivative reads
@@ -51,24 +54,26 @@ public final class Mlp {
             this.inputs = inputs;
         }
 
-        /** The inputs the block was given (the same list object). */
-        public List<Tensor> inputsView() {
+        @Override
+        public List<Tensor> inputs() {
             return inputs;
         }
 
-        /** What the block outputs (one tensor, or its inputs when it has no layers). */
-        public List<Tensor> output() {
+        @Override
+        public List<Tensor> outputs() {
             return post.isEmpty() ? inputs : List.of(post.get(post.size() - 1));
         }
     }
 
-    public Trace forward(List<Tensor> inputs) {
+    Trace forward(List<Tensor> inputs) {
+        if (inputs.size() != ins.length) {
+            throw new IllegalArgumentException("cell expects " + ins.length + " inputs, got " + inputs.size());
+        }
         Trace t = new Trace(inputs);
-        Backend be = null;
         List<Tensor> cur = inputs;
         for (int i = 0; i < layers.size(); i++) {
             Tensor pre = layers.get(i).forward(cur);
-            be = pre.backend();
+            Backend be = pre.backend();
             Tensor a = be.empty(pre.rows(), pre.cols());
             be.activation(activation, pre, a);
             Tensor post = a;
@@ -85,19 +90,18 @@ public final class Mlp {
         return t;
     }
 
-    /**
-     * Back-propagates {@code dOut} (the gradient of the block's output; consumed: it may be overwritten) and
-     * returns the input gradients where {@code needInput[i]}, else null entries. Parameter gradients are
-     * accumulated when {@code paramGrads}.
-     */
-    public List<Tensor> backward(Trace t, Tensor dOut, boolean paramGrads, boolean[] needInput) {
-        List<Tensor> result = new ArrayList<>();
+    List<Tensor> backward(Cell.Trace trace, List<Tensor> dOutputs, boolean paramGrads, boolean[] needInput) {
+        Trace t = (Trace) trace;
         if (layers.isEmpty()) {
-            result.add(needInput[0] ? dOut : null);
-            return result;
+            // The outputs are the inputs: their gradients are the input gradients.
+            List<Tensor> r = new ArrayList<>();
+            for (int i = 0; i < dOutputs.size(); i++) {
+                r.add(needInput[i] ? dOutputs.get(i) : null);
+            }
+            return r;
         }
-        Tensor d = dOut;
-        for (int i = layers.size() - 1; i >= 0; i--) {
+        Tensor d = dOutputs.get(0);
+        for (int i = layers.size() - 1; ; i--) {
             Backend be = d.backend();
             Tensor pre = t.pre.get(i);
             Tensor dpre = be.empty(pre.rows(), pre.cols());
@@ -117,6 +121,5 @@ public final class Mlp {
             }
             d = dIn.get(0);
         }
-        return result;
     }
 }

@@ -1,4 +1,4 @@
-package org.hvae4j.nn;
+package org.hvae4j.train;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;

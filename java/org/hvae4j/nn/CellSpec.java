@@ -1,0 +1,19 @@
+package org.hvae4j.nn;
+
+import java.util.Map;
+
+/**
+ * An immutable description of a {@link Cell} that a model builds for the widths of its inputs: the deterministic
+ * block between two latent layers, or between the lowest latent layer and x. The inference network runs the block
+ * upwards and the generative model its {@link #mirrored()} form downwards.
+ */
+public interface CellSpec {
+    /** Creates the cell over inputs of {@code inputWidths} columns; its parameters go to the context's registry. */
+    Cell create(CellContext ctx, String name, Param.Role role, int[] inputWidths);
+
+    /** The same block for the opposite direction (an MLP's widths reversed). */
+    CellSpec mirrored();
+
+    /** A plain-map form of the description (configuration files and checkpoints). */
+    Map<String, Object> toMap();
+}
