@@ -9,7 +9,8 @@ final class DataOptions {
     @Option(names = "--data", paramLabel = "SPEC", defaultValue = Datasets.DEFAULT_SPEC,
             description = "mnist-embedded (default: 10k MNIST digits inside the jar), fashion-mnist[:DIR], "
                     + "fashion-mnist-test[:DIR], an IDX directory or images file, or a CSV file "
-                    + "(FILE#label=COL takes labels from a column)")
+                    + "(FILE#label=COL takes labels from a column; SPEC#conditions=N takes the last N columns as condition "
+                    + "vectors)")
     String spec;
 
     @Option(names = "--limit", paramLabel = "N", converter = Converters.PositiveInt.class,

@@ -26,10 +26,17 @@ final class Images {
     }
 
     /**
-     * {@code n} prior samples, {@link #COLUMNS} a row; for a conditional model one row of {@link #COLUMNS}
-     * samples per class instead. Returns the number of images drawn.
+     * {@code n} prior samples, {@link #COLUMNS} a row; for a model conditioned on a class one row of {@link #COLUMNS}
+     * samples per class instead; for a model conditioned on vectors, one sample per vector of {@code conditions} (n
+     * rows of the model's conditioning dimension). Returns the number of images drawn.
      */
-    static int writeSamples(Path png, Evaluator ev, ModelSpec spec, int n, ImageShape shape) throws IOException {
+    static int writeSamples(Path png, Evaluator ev, ModelSpec spec, int n, ImageShape shape, float[] conditions)
+            throws IOException {
+        if (spec.conditional() && !spec.conditioningOneHot()) {
+            float[] x = ev.samplePriorGiven(n, conditions);
+            ImageGrid.write(png, x, n, shape.height(), shape.width(), COLUMNS, SCALE);
+            return n;
+        }
         int[] classes = null;
         if (spec.conditional()) {
             n = spec.conditioningDim() * COLUMNS;
@@ -41,6 +48,20 @@ final class Images {
         float[] x = ev.samplePrior(n, classes);
         ImageGrid.write(png, x, n, shape.height(), shape.width(), COLUMNS, SCALE);
         return n;
+    }
+
+    /** The condition vectors of the first n rows of {@code data} (cycled when it has fewer), or null without any. */
+    static float[] conditionsOf(Dataset data, int n) {
+        if (!data.hasConditions()) {
+            return null;
+        }
+        int[] rows = new int[n];
+        for (int i = 0; i < n; i++) {
+            rows[i] = i % data.rows();
+        }
+        float[] c = new float[n * data.conditionDim()];
+        data.copyConditions(rows, 0, n, c);
+        return c;
     }
 
     /** The first {@code n} rows of {@code data} beside their reconstructions; returns the number of pairs. */

@@ -56,7 +56,8 @@ final class ModelOptions {
     @Option(names = "--residual-blocks", description = "residual connections inside the hidden blocks")
     Boolean residualBlocks;
 
-    @Option(names = "--conditional", description = "condition every network on the class label (one-hot)")
+    @Option(names = "--conditional", description = "condition every network on the data's condition vectors "
+            + "(SPEC#conditions=N), else on its class label (one-hot)")
     boolean conditional;
 
     /** The configuration file (read once per call). */
@@ -104,11 +105,16 @@ final class ModelOptions {
         putIfGiven(m, "inference", inference);
         putIfGiven(m, "residualBlocks", residualBlocks);
         if (conditional) {
-            if (!data.hasLabels()) {
-                throw new DataException(data.name(), "--conditional needs class labels and this dataset has none");
+            if (data.hasConditions()) {
+                m.put("conditioning", data.conditionDim());
+                m.put("conditioningOneHot", false);
+            } else if (data.hasLabels()) {
+                m.put("conditioning", data.numClasses());
+                m.put("conditioningOneHot", true);
+            } else {
+                throw new DataException(data.name(), "--conditional needs class labels or condition vectors "
+                        + "(SPEC#conditions=N) and this dataset has neither");
             }
-            m.put("conditioning", data.numClasses());
-            m.put("conditioningOneHot", true);
         }
         ModelSpec spec = build(m);
         if (spec.likelihood() instanceof BernoulliLikelihood && !inUnitInterval(data)) {

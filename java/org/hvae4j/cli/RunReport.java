@@ -57,7 +57,8 @@ final class RunReport {
         List<String> files = new ArrayList<>(List.of("metrics.csv", CheckpointOption.FILE_NAME));
         Optional<ImageShape> shape = Images.shape(model.spec().inputDim(), splits.train().imageShape());
         if (shape.isPresent()) {
-            Images.writeSamples(dir.resolve("samples.png"), ev, model.spec(), SAMPLES, shape.get());
+            Images.writeSamples(dir.resolve("samples.png"), ev, model.spec(), SAMPLES, shape.get(),
+                    Images.conditionsOf(evalSet, SAMPLES));
             Images.writeReconstructions(dir.resolve("reconstructions.png"), ev, evalSet, RECONSTRUCTIONS, shape.get());
             files.addAll(List.of("samples.png", "reconstructions.png"));
         } else {

@@ -23,9 +23,40 @@ final class SampleCommand extends ModelCommand {
             description = "output .png or .csv (default ${DEFAULT-VALUE})")
     Path out;
 
+    @Option(names = "--condition", paramLabel = "V,V,...", split = ",",
+            description = "for a model conditioned on vectors: the condition of every sample")
+    float[] condition;
+
+    /** n copies of --condition, checked against a vector-conditioned model (null for other models). */
+    private float[] conditions(ModelSpec spec) {
+        if (!spec.conditional() || spec.conditioningOneHot()) {
+            if (condition != null) {
+                throw new ConfigException("--condition applies to models conditioned on vectors; this one "
+                        + (spec.conditional() ? "is conditioned on a class" : "is not conditional"));
+            }
+            return null;
+        }
+        if (condition == null || condition.length != spec.conditioningDim()) {
+            throw new ConfigException("the model is conditioned on vectors of " + spec.conditioningDim()
+                    + " values: give --condition with " + spec.conditioningDim() + " comma-separated values"
+                    + (condition == null ? "" : " (got " + condition.length + ")"));
+        }
+        float[] c = new float[n * condition.length];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(condition, 0, c, i * condition.length, condition.length);
+        }
+        return c;
+    }
+
     @Override
     void run(Hvae model, Evaluator ev) throws Exception {
         ModelSpec spec = model.spec();
+        float[] vectors = conditions(spec);
+        if (out.toString().endsWith(".csv") && vectors != null) {
+            CsvOutput.writeFeatures(out, Dataset.of("samples", ev.samplePriorGiven(n, vectors), n, spec.inputDim()));
+            println("wrote %d samples to %s", n, out);
+            return;
+        }
         if (out.toString().endsWith(".csv")) {
             int[] classes = null;
             if (spec.conditional()) {
@@ -45,6 +76,6 @@ final class SampleCommand extends ModelCommand {
             throw new ConfigException("rows of " + spec.inputDim() + " values are not square images: give --out "
                     + "FILE.csv");
         }
-        println("wrote %d samples to %s", Images.writeSamples(out, ev, spec, n, shape.get()), out);
+        println("wrote %d samples to %s", Images.writeSamples(out, ev, spec, n, shape.get(), vectors), out);
     }
 }

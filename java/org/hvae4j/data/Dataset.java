@@ -283,6 +283,24 @@ public final class Dataset {
         return new Dataset(name, features, rows, cols, labels, numClasses, imageShape, false, conditions.clone(), dim);
     }
 
+    /**
+     * The same rows with their last {@code n} feature columns taken as condition vectors (a CSV whose trailing
+     * columns describe each example: {@code FILE#conditions=N} on the command line).
+     */
+    public Dataset splitConditions(int n) {
+        if (n < 1 || n >= cols) {
+            throw new IllegalArgumentException("conditions must be 1 to " + (cols - 1) + " of the " + cols
+                    + " columns of " + name + ", got " + n);
+        }
+        int kept = cols - n;
+        float[] f = new float[rows * kept], c = new float[rows * n];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(features, r * cols, f, r * kept, kept);
+            System.arraycopy(features, r * cols + kept, c, r * n, n);
+        }
+        return new Dataset(name, f, rows, kept, labels, numClasses, null, false, c, n);
+    }
+
     /** Whether the rows carry condition vectors. */
     public boolean hasConditions() {
         return conditions != null;

@@ -134,7 +134,10 @@ public final class Datasets {
      *   <li>an IDX images file (plain or gzip; a sibling labels file named with {@code labels}/{@code idx1} in
      *       place of {@code images}/{@code idx3} is used when present);</li>
      *   <li>any other file: CSV via {@link CsvReader}; append {@code #label=COL} (0-based index or header name)
-     *       to take labels from a column, e.g. {@code data.csv#label=class}.</li>
+     *       to take labels from a column, e.g. {@code data.csv#label=class};</li>
+     *   <li>any of these followed by {@code #conditions=N}: the last N feature columns become each row's condition
+     *       vector (a model trained with {@code --conditional} is then conditioned on them), e.g.
+     *       {@code data.csv#label=class#conditions=2}.</li>
      * </ul>
      */
     public static Dataset byName(String spec) {
@@ -152,6 +155,25 @@ public final class Datasets {
                 }
                 return fashionMnist(dir, !prefix.equals("fashion-mnist-test"));
             }
+        }
+        int conditions = 0;
+        int cond = s.lastIndexOf("#conditions=");
+        if (cond >= 0) {
+            String n = s.substring(cond + "#conditions=".length()).trim();
+            try {
+                conditions = Integer.parseInt(n);
+            } catch (NumberFormatException e) {
+                throw new DataException(s, "'#conditions=' needs a number of trailing columns, got '" + n + "'");
+            }
+            if (conditions < 1) {
+                throw new DataException(s, "'#conditions=' needs at least 1 column, got " + conditions);
+            }
+            Dataset d = byName(s.substring(0, cond));
+            if (conditions >= d.cols()) {
+                throw new DataException(s, "'#conditions=" + conditions + "' leaves no feature column of the "
+                        + d.cols());
+            }
+            return d.splitConditions(conditions);
         }
         String label = null;
         String pathPart = s;
