@@ -37,6 +37,9 @@ usage: bench/compare.sh [options]
   --dl4j-threads L     OMP_NUM_THREADS values for DL4J, comma-separated (default 1,2)
   --dl4j-batches L     batch sizes at which DL4J runs g1/elbo (default 100)
   --no-dl4j            skip DL4J
+  --baseline DIR       also run an earlier hvae4j build as the peer "hvae4j-before": DIR holds its jar
+                       (hvae4j-*.jar) and lib/ (e.g. a copy of target/hvae4j-*.jar and target/lib made before a
+                       change); the table adds its rates and hvae4j/before, alternated like every peer
   --python PATH        Python with torch (default /usr/bin/python3, Debian's python3-torch)
   --out DIR            results directory (default runs/compare-YYYYmmdd-HHMMSS)
   --no-build           use the existing builds (default: mvn package both Java projects first)
@@ -63,6 +66,7 @@ DL4J=1
 PYTHON=/usr/bin/python3
 OUT=
 BUILD=1
+BASELINE=
 
 need() { [ "$#" -ge 2 ] || { echo "compare.sh: $1 needs a value" >&2; exit 2; }; }
 while [ "$#" -gt 0 ]; do
@@ -82,6 +86,7 @@ while [ "$#" -gt 0 ]; do
         --dl4j-threads) need "$@"; DL4J_THREADS=$2; shift 2 ;;
         --dl4j-batches) need "$@"; DL4J_BATCHES=$2; shift 2 ;;
         --no-dl4j) DL4J=0; shift ;;
+        --baseline) need "$@"; BASELINE=$2; shift 2 ;;
         --python) need "$@"; PYTHON=$2; shift 2 ;;
         --out) need "$@"; OUT=$2; shift 2 ;;
         --no-build) BUILD=0; shift ;;
@@ -124,6 +129,13 @@ if [ "$DL4J" = 1 ] && [ ! -f "$DL4J_JAR" ]; then
     echo "compare.sh: $DL4J_JAR missing; run without --no-build" >&2; exit 1
 fi
 CP="$JAR:$(cat target/bench-classpath.txt)"
+BASE_CP=
+if [ -n "$BASELINE" ]; then
+    BASE_JAR=$(ls "$BASELINE"/hvae4j-*.jar 2>/dev/null | head -n 1)
+    [ -n "$BASE_JAR" ] && [ -d "$BASELINE/lib" ] \
+        || { echo "compare.sh: --baseline $BASELINE needs hvae4j-*.jar and lib/ inside" >&2; exit 2; }
+    BASE_CP="$BASE_JAR:$(ls "$BASELINE"/lib/*.jar | tr '\n' ':')"
+fi
 
 # ---------------------------------------------------------------------------------------- machine info
 load1() { cut -d' ' -f1 /proc/loadavg; }
@@ -139,6 +151,7 @@ TORCH_VERSION=$("$PYTHON" -c 'import torch; print(torch.__version__)' 2>/dev/nul
     echo "load at start:   $(cat /proc/loadavg)"
     echo "java:            $(java -version 2>&1 | tr '\n' ' ')"
     echo "hvae4j:          $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo ' (modified)')"
+    [ -n "$BASELINE" ] && echo "hvae4j-before:   $BASE_JAR ($(cat "$BASELINE/COMMIT" 2>/dev/null || echo 'commit unknown'))"
     echo "python/torch:    $PYTHON, torch $TORCH_VERSION"
     if [ "$DEVICE" = cpu ]; then
         MA=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)
@@ -199,6 +212,8 @@ run_one() {
         return 0
     fi
     line="${line%\}},\"config\":\"$label\",\"variant\":\"$variant\",\"round\":$round,\"load1_start\":$l0,\"load1_end\":$(load1)}"
+    # The earlier build prints itself as "hvae4j": name it the peer it is here.
+    [[ $variant == hvae4j-before-* ]] && line=$(sed 's/"peer": *"hvae4j"/"peer":"hvae4j-before"/' <<<"$line")
     echo "$line" >>"$RAW"
     echo "    $variant: $(sed -n 's/.*"examples_per_s": *\([0-9.]*\).*/\1/p' <<<"$line") ex/s (load $l0)"
 }
@@ -219,7 +234,7 @@ done
 runs=0
 for name in "${CONFIG_NAMES[@]}"; do
     IFS=- read -r m o b <<<"$name"
-    runs=$((runs + ${#HT_LIST[@]} + ${#TT_LIST[@]} * (1 + TORCH_COMPILE) + HVAE4J_GRAPH))
+    runs=$((runs + ${#HT_LIST[@]} * (1 + (${#BASELINE} > 0)) + ${#TT_LIST[@]} * (1 + TORCH_COMPILE) + HVAE4J_GRAPH))
     if [ "$DL4J" = 1 ] && [ "$m" = g1 ] && [ "$o" = elbo ] && contains "$b" "${DB_LIST[@]}"; then
         runs=$((runs + ${#DT_LIST[@]}))
     fi
@@ -236,6 +251,9 @@ for name in "${CONFIG_NAMES[@]}"; do
         # The variants of this round, then rotated by the round number so no peer always goes first.
         variants=()
         for t in "${HT_LIST[@]}"; do variants+=("hvae4j:$t"); done
+        if [ -n "$BASELINE" ]; then
+            for t in "${HT_LIST[@]}"; do variants+=("hvae4j-before:$t"); done
+        fi
         [ "$HVAE4J_GRAPH" = 1 ] && variants+=("hvae4j-graph:1")
         for t in "${TT_LIST[@]}"; do variants+=("pytorch:$t"); done
         if [ "$TORCH_COMPILE" = 1 ]; then
@@ -252,6 +270,10 @@ for name in "${CONFIG_NAMES[@]}"; do
             case "$peer" in
                 hvae4j)
                     run_one "$name" "$r" "hvae4j-t$t" "${JAVA[@]}" -Dhvae4j.blas.threads=1 -cp "$CP" \
+                        org.hvae4j.experiments.TrainBench --model "$m" --objective "$o" --batch "$b" \
+                        --seconds "$SECONDS_RUN" --warmup "$WARMUP" --device "$DEVICE" --workers "$t" ;;
+                hvae4j-before)
+                    run_one "$name" "$r" "hvae4j-before-t$t" "${JAVA[@]}" -Dhvae4j.blas.threads=1 -cp "$BASE_CP" \
                         org.hvae4j.experiments.TrainBench --model "$m" --objective "$o" --batch "$b" \
                         --seconds "$SECONDS_RUN" --warmup "$WARMUP" --device "$DEVICE" --workers "$t" ;;
                 hvae4j-graph)
@@ -318,10 +340,13 @@ def threads(v):
     return v.rsplit("-t", 1)[1] if v else "-"
 
 compiled = any(peer_of(r) == "pytorch-compile" for r in ok)
+before = any(peer_of(r) == "hvae4j-before" for r in ok)
 head = ("config", "hvae4j ex/s median [min-max]", "t", "PyTorch ex/s median [min-max]", "t",
         "hvae4j/PyTorch", "DL4J ex/s median [min-max]", "t", "hvae4j/DL4J")
 if compiled:
     head += ("torch.compile ex/s median [min-max]", "t", "hvae4j/compile")
+if before:
+    head += ("before ex/s median [min-max]", "t", "hvae4j/before")
 table = []
 for c in configs:
     hv, h = best(c, "hvae4j")
@@ -332,6 +357,9 @@ for c in configs:
     if compiled:
         cv, cc = best(c, "pytorch-compile")
         row += (fmt(cc.values()), threads(cv), ratio(h, cc))
+    if before:
+        bv, bb = best(c, "hvae4j-before")
+        row += (fmt(bb.values()), threads(bv), ratio(h, bb))
     table.append(row)
 widths = [max(len(str(x)) for x in col) for col in zip(head, *table)]
 line = lambda cells: "  ".join(str(x).ljust(w) for x, w in zip(cells, widths)).rstrip()

@@ -217,4 +217,133 @@ class B2(nn.Module):
         return log_p - log_q
 
 
+def make_mlp(n_in, widths):
+    """Linear-tanh for each width (hvae4j's MLP cell); the identity when widths is empty. Returns (net, n_out)."""
+    layers, n = [], n_in
+    for w in widths:
+        layers += [nn.Linear(n, w), nn.Tanh()]
+        n = w
+    return nn.Sequential(*layers), n
+
+
+class GaussianHead(nn.Module):
+    """Two Linear heads (mu, log sigma^2), as hvae4j gives each parameter tensor its own head."""
+
+    def __init__(self, n_in, n_z):
+        super().__init__()
+        self.mu = nn.Linear(n_in, n_z)
+        self.logvar = nn.Linear(n_in, n_z)
+
+    def forward(self, h):
+        return self.mu(h), self.logvar(h)
+
+
+def gaussian_kl(mu_q, lv_q, mu_p, lv_p):
+    """KL(N(mu_q, exp(lv_q)) || N(mu_p, exp(lv_p))), summed over the last dim."""
+    return 0.5 * (lv_p - lv_q + (torch.exp(lv_q) + (mu_q - mu_p).pow(2)) * torch.exp(-lv_p) - 1.0).sum(-1)
+
+
+def precision_merge(mu_h, lv_h, mu_p, lv_p):
+    """The Ladder VAE's posterior: precision-weighted mean and variance of the bottom-up estimate and the prior."""
+    w = torch.sigmoid(lv_p - lv_h)                 # = (1/var_h) / (1/var_h + 1/var_p)
+    mu = w * mu_h + (1.0 - w) * mu_p
+    lv = -torch.logaddexp(-lv_h, -lv_p)            # log of 1 / (1/var_h + 1/var_p)
+    return mu, lv
+
+
+class TwoLayer(nn.Module):
+    """Two Gaussian layers z2 (top, n_top) and z1 (n_bottom) with the MLP blocks hidden_top (between z2 and z1) and
+    hidden_bottom (between z1 and x), hvae4j's layout for ModelSpec latent(z2).hidden(top).latent(z1).hidden(bottom)
+    (write hidden for hidden_top or hidden_bottom below):
+      generation  p(z2) = N(0, I); p(z1|z2): z2 -> reversed(hidden) -> heads; p(x|z1): z1 -> reversed(hidden) -> logits
+      inference   bottom-up: q(z1|x): x -> hidden -> heads; q(z2|z1): z1 -> hidden -> heads
+                  ladder:    up1: x -> hidden -> h1 (heads: the bottom-up estimate of z1);
+                             up2: h1 -> hidden -> h2 (heads: q(z2|x));
+                             q(z1|z2, x) = the precision-weighted merge of the estimate and p(z1|z2).
+    The ELBO's KL terms are analytic where posterior and prior share their parents (the top layer; every layer of the
+    ladder); the bottom-up z1 term is log q - log p of the sample. `beta` weights the KL terms (warm-up)."""
+
+    def __init__(self, inference, n_top, n_bottom, hidden_top, hidden_bottom, n_x=784):
+        super().__init__()
+        self.inference = inference
+        self.p_z1, n = make_mlp(n_top, list(reversed(hidden_top)))
+        self.p_z1_head = GaussianHead(n, n_bottom)
+        self.p_x, n = make_mlp(n_bottom, list(reversed(hidden_bottom)))
+        self.p_x_head = nn.Linear(n, n_x)
+        if inference == "ladder":
+            self.up1, n1 = make_mlp(n_x, hidden_bottom)
+            self.up1_head = GaussianHead(n1, n_bottom)
+            self.up2, n2 = make_mlp(n1, hidden_top)
+            self.up2_head = GaussianHead(n2, n_top)
+        else:
+            self.q_z1, n1 = make_mlp(n_x, hidden_bottom)
+            self.q_z1_head = GaussianHead(n1, n_bottom)
+            self.q_z2, n2 = make_mlp(n_bottom, hidden_top)
+            self.q_z2_head = GaussianHead(n2, n_top)
+
+    def terms(self, x):
+        """(log p(x|z1), KL term of z1, KL term of z2), each (B,), one sample."""
+        if self.inference == "ladder":
+            h1 = self.up1(x)
+            mu_h, lv_h = self.up1_head(h1)
+            mu2, lv2 = self.up2_head(self.up2(h1))
+            z2 = gaussian_sample(mu2, lv2, torch.randn_like(mu2))
+            mu_p, lv_p = self.p_z1_head(self.p_z1(z2))
+            mu1, lv1 = precision_merge(mu_h, lv_h, mu_p, lv_p)
+            z1 = gaussian_sample(mu1, lv1, torch.randn_like(mu1))
+            kl1 = gaussian_kl(mu1, lv1, mu_p, lv_p)
+        else:
+            mu1, lv1 = self.q_z1_head(self.q_z1(x))
+            eps1 = torch.randn_like(mu1)
+            z1 = gaussian_sample(mu1, lv1, eps1)
+            mu2, lv2 = self.q_z2_head(self.q_z2(z1))
+            z2 = gaussian_sample(mu2, lv2, torch.randn_like(mu2))
+            mu_p, lv_p = self.p_z1_head(self.p_z1(z2))
+            kl1 = -0.5 * (LOG_2PI + lv1 + eps1.pow(2)).sum(-1) - gaussian_log_density(z1, mu_p, lv_p)
+        kl2 = gaussian_kl_std_normal(mu2, lv2)
+        log_px = bernoulli_log_lik_data(self.p_x_head(self.p_x(z1)), x)
+        return log_px, kl1, kl2
+
+    def elbo(self, x, beta=1.0):
+        log_px, kl1, kl2 = self.terms(x)
+        return log_px - beta * (kl1 + kl2)
+
+    def log_weights(self, x, k):
+        xk = x.expand(k, -1, -1)
+        if self.inference == "ladder":
+            h1 = self.up1(x)
+            mu_h, lv_h = (t.expand(k, -1, -1) for t in self.up1_head(h1))
+            mu2, lv2 = (t.expand(k, -1, -1) for t in self.up2_head(self.up2(h1)))
+            eps2 = torch.randn_like(mu2)
+            z2 = gaussian_sample(mu2, lv2, eps2)
+            mu_p, lv_p = self.p_z1_head(self.p_z1(z2))
+            mu1, lv1 = precision_merge(mu_h, lv_h, mu_p, lv_p)
+            eps1 = torch.randn_like(mu1)
+            z1 = gaussian_sample(mu1, lv1, eps1)
+        else:
+            mu1, lv1 = (t.expand(k, -1, -1) for t in self.q_z1_head(self.q_z1(x)))
+            eps1 = torch.randn_like(mu1)
+            z1 = gaussian_sample(mu1, lv1, eps1)
+            mu2, lv2 = self.q_z2_head(self.q_z2(z1))
+            eps2 = torch.randn_like(mu2)
+            z2 = gaussian_sample(mu2, lv2, eps2)
+            mu_p, lv_p = self.p_z1_head(self.p_z1(z2))
+        log_q = (-0.5 * (LOG_2PI + lv1 + eps1.pow(2)).sum(-1) - 0.5 * (LOG_2PI + lv2 + eps2.pow(2)).sum(-1))
+        log_p = (bernoulli_log_lik_data(self.p_x_head(self.p_x(z1)), xk) + gaussian_log_density(z1, mu_p, lv_p)
+                 + std_normal_log_density(z2))
+        return log_p - log_q
+
+
+def two_layer(spec):
+    """'ladder:16,32:100,200' (top and bottom sizes; one hidden block below each) or
+    'ladder:50,100:100,100/200,200' (the block below the top, then the block below z1: g2's shape)."""
+    inference, sizes, hidden = spec.split(":")
+    if inference not in ("ladder", "bottom-up"):
+        raise ValueError(f"two-layer inference must be ladder or bottom-up, got {inference}")
+    n_top, n_bottom = (int(v) for v in sizes.split(","))
+    blocks = [[int(v) for v in b.split(",")] for b in hidden.split("/")]
+    top, bottom = (blocks[0], blocks[0]) if len(blocks) == 1 else blocks
+    return lambda: TwoLayer(inference, n_top, n_bottom, top, bottom)
+
+
 MODELS = {"g1": G1, "g2": G2, "b2": B2}

@@ -70,7 +70,7 @@ def emit(record):
 
 
 def make_model_and_optimizer(torch, models, name, device, lr=1e-3):
-    model = models.MODELS[name]().to(device)
+    model = (models.MODELS[name] if name in models.MODELS else models.two_layer(name))().to(device)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     return model, opt
 
@@ -205,21 +205,35 @@ def run_quality(args, torch, models):
 
     model, opt = make_model_and_optimizer(torch, models, args.model, device)
     n = train_grey.shape[0]
+    step = 0
     t_start = time.perf_counter()
     for epoch in range(1, args.epochs + 1):
         t_epoch = time.perf_counter()
         perm = torch.randperm(n, generator=gen).to(device)
         elbo_sum, count = 0.0, 0
-        for i in range(0, n, args.batch):
+        kl_sums = None
+        for i in range(0, n - args.batch + 1, args.batch):   # whole batches, as hvae4j drops the last partial one
             idx = perm[i:i + args.batch]
             x = torch.bernoulli(train_grey[idx])            # dynamic binarization
-            elbo = model.elbo(x).mean()
+            beta = 1.0 if args.kl_warmup == 0 else min(1.0, step / args.kl_warmup)
+            if hasattr(model, "terms"):
+                log_px, kl1, kl2 = model.terms(x)
+                elbo = (log_px - kl1 - kl2).mean()
+                loss = -(log_px - beta * (kl1 + kl2)).mean()
+                kls = (kl1.mean().item(), kl2.mean().item())
+                kl_sums = kls if kl_sums is None else (kl_sums[0] + kls[0], kl_sums[1] + kls[1])
+            else:
+                elbo = model.elbo(x).mean()
+                loss = -elbo
             opt.zero_grad(set_to_none=True)
-            (-elbo).backward()
+            loss.backward()
             opt.step()
+            step += 1
             elbo_sum += elbo.item() * idx.shape[0]
             count += idx.shape[0]
-        print(f"epoch {epoch}  train_elbo {elbo_sum / count:.3f}  "
+        kl_text = "" if kl_sums is None else \
+            f"  kl [{kl_sums[0] * args.batch / count:.3f}, {kl_sums[1] * args.batch / count:.3f}]"
+        print(f"epoch {epoch}  train_elbo {elbo_sum / count:.3f}{kl_text}  "
               f"({time.perf_counter() - t_epoch:.1f} s)", flush=True)
     train_s = time.perf_counter() - t_start
 
@@ -233,6 +247,7 @@ def run_quality(args, torch, models):
         "torch": torch.__version__,
         "model": args.model,
         "epochs": args.epochs,
+        "kl_warmup": args.kl_warmup,
         "seed": args.seed,
         "train_images": n,
         "test_images": int(x_test.shape[0]),
@@ -255,7 +270,9 @@ def parse_args(argv):
     sub = p.add_subparsers(dest="mode", required=True)
 
     def common(sp):
-        sp.add_argument("--model", choices=["g1", "g2", "b2"], required=True)
+        sp.add_argument("--model", required=True,
+                        help="g1, g2, b2, or a two-layer Gaussian model INFERENCE:TOP,BOTTOM:HIDDEN "
+                             "(e.g. ladder:16,32:100,200 or bottom-up:50,100:100,100)")
         sp.add_argument("--batch", type=int, default=100)
         sp.add_argument("--threads", type=int, default=None,
                         help="intra-op threads (also OMP/OpenBLAS threads); default: torch's")
@@ -281,6 +298,8 @@ def parse_args(argv):
     q.add_argument("--eval-k", type=int, default=5000, help="IWAE samples for evaluation")
     q.add_argument("--eval-images-per-chunk", type=int, default=10)
     q.add_argument("--eval-samples-per-chunk", type=int, default=500)
+    q.add_argument("--kl-warmup", type=int, default=0,
+                   help="steps over which the KL weight rises linearly from 0 to 1 (two-layer models)")
 
     args = p.parse_args(argv)
     if args.mode == "speed":

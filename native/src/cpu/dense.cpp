@@ -14,7 +14,8 @@ using namespace hvae4j::cpu;
 
 namespace {
 
-// Float: the two activations of the benchmark models through libmvec's vector tanhf / expf.
+// Float: the two activations of the benchmark models through libmvec's vector tanhf / expf; the others as the
+// plain loops (loops.h) compute them.
 HVAE4J_CPU_CLONES void activation_forward_float(int act, float alpha, const float* x, float* y, int64_t n) {
   switch (act) {
     case HVAE4J_ACT_TANH:
@@ -25,14 +26,8 @@ HVAE4J_CPU_CLONES void activation_forward_float(int act, float alpha, const floa
 #pragma omp simd
       for (int64_t i = 0; i < n; ++i) y[i] = simd::sigmoid(x[i]);
       return;
-    case HVAE4J_ACT_RELU:
-      for (int64_t i = 0; i < n; ++i) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
-      return;
-    case HVAE4J_ACT_IDENTITY:
-      if (x != y) memmove(y, x, sizeof(float) * n);
-      return;
     default:
-      for (int64_t i = 0; i < n; ++i) y[i] = activation_forward<float>(act, alpha, x[i]);
+      activation_forward_loop<float>(act, alpha, x, y, n);
   }
 }
 

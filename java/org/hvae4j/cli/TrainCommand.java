@@ -114,6 +114,11 @@ final class TrainCommand extends CliCommand {
             println("data %s: %d training examples%s; device %s; run directory %s", data.spec, train.rows(),
                     splits.test() == null ? ", no test split" : ", test split " + splits.testSource(),
                     backend.describe(), out);
+            if (m.spec().inference() == org.hvae4j.model.Inference.LADDER
+                    && cfg.objective().kind() == org.hvae4j.model.Objective.Kind.ELBO && cfg.objective().freeBits() == 0) {
+                println("note: with ladder inference and the plain ELBO a layer often collapses onto its prior (and KL "
+                        + "warm-up from 0 collapses every layer): see docs/RESULTS.md; --free-bits 2 keeps them");
+            }
             if (trainer.epoch() >= cfg.epochs()) {
                 println("the checkpoint has finished %d of %d epochs: nothing to train (raise --epochs)",
                         trainer.epoch(), cfg.epochs());

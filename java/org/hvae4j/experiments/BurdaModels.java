@@ -21,9 +21,7 @@ public final class BurdaModels {
 
     /** "g2": 784–[200,200]–z100–[100,100]–z50, tanh. */
     public static ModelSpec twoLayer() {
-        return ModelSpec.builder().latent(LatentSpec.gaussian(50)).hidden(100, 100).latent(LatentSpec.gaussian(100))
-                .hidden(200, 200).observed(784, Likelihood.parse("bernoulli-binarized")).activation(Activation.TANH)
-                .inference(Inference.BOTTOM_UP).build();
+        return twoLayer(Inference.BOTTOM_UP);
     }
 
     /** "b2": the two-layer architecture with Bernoulli latents (100 and 50 bits), straight-through gradients. */
@@ -34,12 +32,22 @@ public final class BurdaModels {
                 .inference(Inference.BOTTOM_UP).build();
     }
 
+    /** The two-layer Gaussian architecture ("g2") with another inference scheme: "l2" ladder, "r2" residual. */
+    public static ModelSpec twoLayer(Inference inference) {
+        return ModelSpec.builder().latent(LatentSpec.gaussian(50)).hidden(100, 100).latent(LatentSpec.gaussian(100))
+                .hidden(200, 200).observed(784, Likelihood.parse("bernoulli-binarized")).activation(Activation.TANH)
+                .inference(inference).build();
+    }
+
     public static ModelSpec byName(String name) {
         return switch (name) {
             case "g1" -> oneLayer();
             case "g2" -> twoLayer();
+            case "l2" -> twoLayer(Inference.LADDER);
+            case "r2" -> twoLayer(Inference.RESIDUAL);
             case "b2" -> twoLayerBernoulli(Estimator.straightThroughSigmoid());
-            default -> throw new IllegalArgumentException("unknown model '" + name + "' (expected g1, g2 or b2)");
+            default -> throw new IllegalArgumentException("unknown model '" + name
+                    + "' (expected g1, g2, l2, r2 or b2)");
         };
     }
 

@@ -18,7 +18,8 @@ import org.hvae4j.tensor.Backend;
  * batch 100, then report the test negative log-likelihood by IWAE k=5000 on the first 1000 test images, binarized
  * once with a fixed seed exactly as the PyTorch reference does (numpy RandomState(123)).
  * <pre>java ... org.hvae4j.experiments.Protocol MODEL EPOCHS [OBJECTIVE] [EVAL_K] [TEST_N] [DEVICE] [SEED]
- *     [CHECKPOINT|-] [WORKERS]</pre>
+ *     [CHECKPOINT|-] [WORKERS] [FREE_BITS] [KL_WARMUP_STEPS]</pre>
+ * MODEL: g1, g2, b2, or the g2 architecture with ladder (l2) or residual (r2) inference.
  */
 public final class Protocol {
     private Protocol() {}
@@ -26,15 +27,19 @@ public final class Protocol {
     public static void main(String[] args) {
         String name = args.length > 0 ? args[0] : "g1";
         int epochs = args.length > 1 ? Integer.parseInt(args[1]) : 10;
-        Objective objective = Objective.parse(args.length > 2 ? args[2] : "elbo");
+        Objective parsed = Objective.parse(args.length > 2 ? args[2] : "elbo");
         int evalK = args.length > 3 ? Integer.parseInt(args[3]) : 5000;
         int testN = args.length > 4 ? Integer.parseInt(args[4]) : 1000;
         Backend backend = Backend.byName(args.length > 5 ? args[5] : "auto");
         long seed = args.length > 6 ? Long.parseLong(args[6]) : 0;
         int workers = args.length > 8 ? Integer.parseInt(args[8]) : 1;
+        double freeBits = args.length > 9 ? Double.parseDouble(args[9]) : 0;
+        long warmup = args.length > 10 ? Long.parseLong(args[10]) : 0;
+        Objective objective = freeBits > 0 ? parsed.withFreeBits(freeBits) : parsed;
         Dataset train = Datasets.fashionMnist(null, true);
         Dataset test = Datasets.fashionMnistTestBinarized(null, testN);
-        TrainConfig cfg = TrainConfig.defaults(epochs).withObjective(objective).withSeed(seed);
+        TrainConfig cfg = TrainConfig.defaults(epochs).withObjective(objective).withSeed(seed)
+                .withKlWarmupSteps(warmup);
         System.out.printf(Locale.ROOT, "model %s (%s), %d epochs of %s on %s, backend %s, %d worker(s)%n", name,
                 BurdaModels.byName(name), epochs, objective, train.name(), backend.describe(), workers);
         long t0 = System.nanoTime();
@@ -53,12 +58,16 @@ public final class Protocol {
             long t1 = System.nanoTime();
             Evaluator ev = new Evaluator(model, 1);
             double nll = -Evaluator.mean(ev.logLikelihood(test, evalK, 500, 100));
-            double elboTest = ev.elbo(test, 100).objective();
+            StepResult elbo = ev.elbo(test, 100);
+            double elboTest = elbo.objective();
+            String[] klTest = java.util.Arrays.stream(elbo.kl()).mapToObj(v -> String.format(Locale.ROOT, "%.2f", v))
+                    .toArray(String[]::new);
             int[] au = ev.activeUnits(test, 0.01, 10);
             System.out.printf(Locale.ROOT,
-                    "RESULT model=%s epochs=%d objective=%s test_nll_iwae%d=%.2f test_elbo=%.2f active_units=%s "
-                            + "train_s=%.0f eval_s=%.0f skipped=%d%n",
-                    name, epochs, objective, evalK, nll, elboTest, java.util.Arrays.toString(au), trainSeconds,
+                    "RESULT model=%s epochs=%d objective=%s warmup=%d test_nll_iwae%d=%.2f test_elbo=%.2f "
+                            + "test_kl=%s active_units=%s train_s=%.0f eval_s=%.0f skipped=%d%n",
+                    name, epochs, objective, warmup, evalK, nll, elboTest, java.util.Arrays.toString(klTest),
+                    java.util.Arrays.toString(au), trainSeconds,
                     (System.nanoTime() - t1) / 1e9, trainer.skippedSteps());
             if (args.length > 7 && !args[7].equals("-")) {
                 trainer.saveCheckpoint(Path.of(args[7]));
