@@ -253,8 +253,10 @@ public final class Pass implements AutoCloseable {
             return;
         }
         closed = true;
-        for (Tensor t : owned) {
-            t.close();
+        // Last made, first freed: the caching allocator hands a size's blocks out last-in first-out, so the next
+        // pass's tensors get the blocks this one's had, in the same order.
+        for (int i = owned.size() - 1; i >= 0; i--) {
+            owned.get(i).close();
         }
         owned.clear();
     }

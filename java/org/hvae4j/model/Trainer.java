@@ -229,21 +229,15 @@ public final class Trainer implements AutoCloseable {
                     + be.device() + (x == null ? ", got null" : ", got " + x.shape() + " on " + x.device()));
         }
         TrainingStep s = stepFor(x.rows());
-        if (x != s.input()) {
-            be.copy(x, s.input());
-        }
         if (s.condition() != null) {
-            if (c == null || c.rows() != x.rows() || c.cols() != s.condition().cols()) {
+            if (c == null || c.backend() != be || c.rows() != x.rows() || c.cols() != s.condition().cols()) {
                 throw new IllegalArgumentException("step: the model is conditioned on c: give c of [" + x.rows() + ", "
-                        + s.condition().cols() + "]" + (c == null ? "" : ", got " + c.shape()));
-            }
-            if (c != s.condition()) {
-                be.copy(c, s.condition());
+                        + s.condition().cols() + "] on " + be.device() + (c == null ? "" : ", got " + c.shape()));
             }
         } else if (c != null) {
             throw new IllegalArgumentException("step: the model is not conditional, but c was given");
         }
-        s.run(step, lr, beta.applyAsDouble(step));
+        s.run(x, c, step, lr, beta.applyAsDouble(step));
         step++;
         last = s;
     }

@@ -28,8 +28,10 @@ final class TrainingStep implements AutoCloseable {
     private final long seed;
     private final int batch;
     private final int workers;
-    private final Tensor x;
-    private final Tensor c;
+    private final Tensor xBuffer;   // the batch a recorded step reads (written before each launch)
+    private final Tensor cBuffer;
+    private Tensor x;               // the batch the work reads: the buffers, or an ordinary step's own tensors
+    private Tensor c;
     private final Tensor[] noiseWord;     // per worker: (workers · step + w) << 16, the step's share of the offsets
     private final ObjectiveContext[] ctx;
     private final Tensor normSq;
@@ -59,8 +61,10 @@ final class TrainingStep implements AutoCloseable {
         noiseWord = new Tensor[workers];
         ctx = new ObjectiveContext[workers];
         try (MemoryScope own = MemoryScope.open()) {
-            x = be.zeros(batch, spec.inputDim());
-            c = spec.conditional() ? be.zeros(batch, spec.conditioningDim()) : null;
+            xBuffer = be.zeros(batch, spec.inputDim());
+            cBuffer = spec.conditional() ? be.zeros(batch, spec.conditioningDim()) : null;
+            x = xBuffer;
+            c = cBuffer;
             for (int w = 0; w < workers; w++) {
                 noiseWord[w] = be.zeros(2);
                 ctx[w] = new ObjectiveContext(be, m.depth(), w == 0 ? baseline : null);
@@ -85,14 +89,14 @@ final class TrainingStep implements AutoCloseable {
         return graph != null && graph.isGraph();
     }
 
-    /** The buffer the step reads its batch from. */
+    /** A buffer the step can read its batch from (the one a recorded step reads). */
     Tensor input() {
-        return x;
+        return xBuffer;
     }
 
     /** The buffer of the batch's conditions, or null. */
     Tensor condition() {
-        return c;
+        return cBuffer;
     }
 
     /** Worker 0's objective context (its statistics are the step's after the reduction). */
@@ -100,9 +104,23 @@ final class TrainingStep implements AutoCloseable {
         return ctx[0];
     }
 
-    /** Runs step {@code step} on the batch in {@link #input()} (and {@link #condition()}). */
-    void run(long step, double lr, double beta) {
+    /**
+     * Runs step {@code step} on batch {@code xb} (and its conditions {@code cb}): a recorded step reads its buffers,
+     * so the batch is copied there unless it is already in them; an ordinary step reads the batch where it is.
+     */
+    void run(Tensor xb, Tensor cb, long step, double lr, double beta) {
         Backend be = models.get(0).backend();
+        if (graph != null) {
+            if (xb != xBuffer) {
+                be.copy(xb, xBuffer);
+            }
+            if (cBuffer != null && cb != cBuffer) {
+                be.copy(cb, cBuffer);
+            }
+        } else {
+            x = xb;
+            c = cb;
+        }
         for (int w = 0; w < workers; w++) {
             be.kernels().u64Update(noiseWord[w].address(), (workers * step + w) << 16, false);
             ctx[w].setBeta(beta);
@@ -112,6 +130,8 @@ final class TrainingStep implements AutoCloseable {
             graph.launch();
         } else {
             work();
+            x = xBuffer;  // the caller's tensors are not kept past the step
+            c = cBuffer;
         }
     }
 
