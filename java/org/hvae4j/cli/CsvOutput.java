@@ -2,22 +2,25 @@ package org.hvae4j.cli;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import org.hvae4j.data.Dataset;
+import org.hvae4j.io.AtomicFiles;
 
 /** Per-example CSV output: an index column, the label when the data has labels, then the values. */
 final class CsvOutput {
     private CsvOutput() {}
 
-    /** Writes one row per example of {@code data}; {@code values.get(i)} are row i's values. */
+    /**
+     * Writes one row per example of {@code data}; {@code values.get(i)} are row i's values. The file is written whole
+     * or not at all: a failure (a full disk) leaves an earlier file of that name as it was.
+     */
     static void write(Path csv, Dataset data, List<String> columns, RowValues values) throws IOException {
-        Path parent = csv.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        try (BufferedWriter w = Files.newBufferedWriter(csv, StandardCharsets.UTF_8)) {
+        AtomicFiles.write(csv, out -> {
+            BufferedWriter w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
             w.write("index");
             if (data.hasLabels()) {
                 w.write(",label");
@@ -39,7 +42,8 @@ final class CsvOutput {
                 }
                 w.newLine();
             }
-        }
+            w.flush();
+        });
     }
 
     /** The features of every example, in columns x0, x1, ... */

@@ -44,6 +44,14 @@ public record BernoulliLikelihood(boolean binarized) implements Likelihood {
                 x.address(), binarized, noise.seed(), noise.offset(), noise.offsetSource(), w.address(), dParams.get(0).address());
     }
 
+    @Override
+    public Tensor mean(List<Tensor> params) {
+        Tensor logits = params.get(0);
+        Tensor p = logits.backend().empty(logits.rows(), logits.cols());
+        logits.backend().activation(org.hvae4j.tensor.Activation.SIGMOID, logits, p);
+        return p;
+    }
+
     /**
      * The binary x the likelihood scores when it binarizes in place (the same draws for the same noise): models
      * feed it to their encoder, so the encoder sees what the decoder is asked to reconstruct.

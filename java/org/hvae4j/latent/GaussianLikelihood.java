@@ -87,6 +87,14 @@ public record GaussianLikelihood(boolean learnedVariance, boolean perDimension, 
     }
 
     @Override
+    public Tensor mean(List<Tensor> params) {
+        Tensor mu = params.get(0);
+        Tensor m = mu.backend().empty(mu.rows(), mu.cols());
+        mu.backend().copy(mu, m);
+        return m;
+    }
+
+    @Override
     public String toString() {
         return perDimension ? "gaussian-shared" : learnedVariance ? "gaussian" : "gaussian:" + Math.exp(0.5 * logVariance);
     }

@@ -18,6 +18,9 @@ public sealed interface Likelihood permits BernoulliLikelihood, GaussianLikeliho
 
     void backward(List<Tensor> params, Tensor x, Noise noise, Tensor w, List<Tensor> dParams);
 
+    /** The mean of p(x|·) for these parameters: the probabilities of a Bernoulli, the mean of a Gaussian (new). */
+    Tensor mean(List<Tensor> params);
+
     /** A new [rows] tensor of log p(x|z). */
     default Tensor logProb(List<Tensor> params, Tensor x, Noise noise) {
         Tensor out = params.get(0).backend().empty(params.get(0).rows());

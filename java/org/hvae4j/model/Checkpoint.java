@@ -2,7 +2,6 @@ package org.hvae4j.model;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
@@ -11,20 +10,17 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32;
 import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
+import org.hvae4j.io.AtomicFiles;
 import org.hvae4j.nn.Param;
 import org.hvae4j.tensor.Backend;
 
@@ -64,7 +60,7 @@ public final class Checkpoint {
         }
         header.put("parameters", ps);
         byte[] json = JSON.writeValueAsBytes(header);
-        writeAtomically(path, out -> {
+        AtomicFiles.write(path, out -> {
             CRC32 crc = new CRC32();
             DataOutputStream d = new DataOutputStream(new CheckedOutputStream(out, crc));
             d.write(MAGIC);
@@ -93,33 +89,6 @@ public final class Checkpoint {
         float[] a = new float[n];
         ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(a);
         return a;
-    }
-
-    interface Body {
-        void write(OutputStream out) throws IOException;
-    }
-
-    /** Writes through a temporary file in the target's folder, fsyncs it and renames it over the target. */
-    static void writeAtomically(Path path, Body body) throws IOException {
-        Path dir = path.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = dir.resolve("." + path.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING);
-                    OutputStream out = new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 20)) {
-                body.write(out);
-                out.flush();
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
     }
 
     /** A trainer restored from a checkpoint on {@code backend}, ready to continue where the checkpoint stood. */
@@ -243,7 +212,7 @@ public final class Checkpoint {
         int pad = (8 - json.length % 8) % 8;
         byte[] padded = java.util.Arrays.copyOf(json, json.length + pad);
         java.util.Arrays.fill(padded, json.length, padded.length, (byte) ' ');
-        writeAtomically(path, out -> {
+        AtomicFiles.write(path, out -> {
             ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded.length);
             out.write(len.array());
             out.write(padded);

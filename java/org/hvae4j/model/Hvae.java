@@ -14,7 +14,6 @@ import org.hvae4j.nn.CellContext;
 import org.hvae4j.nn.CellSpec;
 import org.hvae4j.nn.MlpCellSpec;
 import org.hvae4j.nn.Param;
-import org.hvae4j.tensor.Activation;
 import org.hvae4j.tensor.Backend;
 import org.hvae4j.tensor.MemoryScope;
 import org.hvae4j.tensor.Tensor;
@@ -445,14 +444,7 @@ public final class Hvae implements AutoCloseable {
 
     /** The mean of the likelihood with these parameters: sigmoid of the logits, or the Gaussian's mean. */
     Tensor likelihoodMean(List<Tensor> heads) {
-        Tensor h = heads.get(0);
-        Tensor mean = be.empty(h.rows(), h.cols());
-        if (spec.likelihood() instanceof BernoulliLikelihood) {
-            be.activation(Activation.SIGMOID, h, mean);
-        } else {
-            be.copy(h, mean);
-        }
-        return mean;
+        return spec.likelihood().mean(heads);
     }
 
     /**

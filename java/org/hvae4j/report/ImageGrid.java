@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Objects;
 import javax.imageio.ImageIO;
+import org.hvae4j.io.AtomicFiles;
 
 /**
  * PNG grids of grey images, such as samples from a model or a batch of inputs next to their reconstructions.

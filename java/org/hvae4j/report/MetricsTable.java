@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.hvae4j.io.AtomicFiles;
 
 /**
  * An append-only table of training metrics: each row has an epoch, a step and one {@code double} per named

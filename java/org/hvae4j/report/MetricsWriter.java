@@ -13,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.hvae4j.io.AtomicFiles;
 
 /**
  * Writes a run's {@code metrics.csv} as training goes: every {@link #append appended} row goes into an
