@@ -26,6 +26,21 @@ final class CheckpointOption {
         return file;
     }
 
+    /**
+     * Warns when the checkpoint's last epoch applied no update (every step had a non-finite loss or gradient): its
+     * parameters are those of a run that diverged, and results computed from them mean little.
+     */
+    void warnIfDiverged(CliCommand where) {
+        Path file = resolve(path);
+        Checkpoint.Info info = Checkpoint.info(file);
+        if (info.lastEpochAllSkipped()) {
+            where.warn("checkpoint %s: every step of its last epoch (%d) was skipped for a non-finite loss or "
+                    + "gradient: the run diverged (%d of %d steps skipped in all), so this model is probably broken; "
+                    + "retrain with a lower --lr or --clip-norm", file, info.lastEpochSkipped(), info.skippedSteps(),
+                    info.step());
+        }
+    }
+
     /** The trained model on {@code backend}. */
     Hvae load(Backend backend) {
         return Checkpoint.loadModel(resolve(path), backend);

@@ -21,6 +21,16 @@ abstract class CliCommand implements Callable<Integer> {
         return main != null ? main.out() : System.out;
     }
 
+    PrintStream err() {
+        return main != null ? main.err() : System.err;
+    }
+
+    /** Prints {@code hvae4j: warning: ...} to stderr. */
+    void warn(String format, Object... args) {
+        err().printf(Locale.ROOT, "hvae4j: warning: " + format + "%n", args);
+        err().flush();
+    }
+
     /** Prints one formatted line (Locale.ROOT numbers). */
     void println(String format, Object... args) {
         out().printf(Locale.ROOT, format + "%n", args);

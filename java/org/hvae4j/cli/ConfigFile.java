@@ -34,6 +34,7 @@ record ConfigFile(Path path, Map<String, Object> model, Map<String, Object> trai
         }
         String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
         ObjectMapper mapper = name.endsWith(".json") ? new ObjectMapper() : new ObjectMapper(new YAMLFactory());
+        mapper.enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
         Object root;
         try {
             root = mapper.readValue(Files.readAllBytes(path), Object.class);

@@ -40,7 +40,7 @@ public final class Main implements Runnable {
         if (!verbose) {
             LIBRARY_LOG.setLevel(Level.WARNING);
         }
-        Main main = new Main(out);
+        Main main = new Main(out, err);
         CommandLine cl = new CommandLine(main);
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
@@ -50,9 +50,16 @@ public final class Main implements Runnable {
     }
 
     private final PrintStream out;
+    private final PrintStream err;
 
-    Main(PrintStream out) {
+    Main(PrintStream out, PrintStream err) {
         this.out = out;
+        this.err = err;
+    }
+
+    /** Where commands print warnings. */
+    PrintStream err() {
+        return err;
     }
 
     /** Where commands print their results. */

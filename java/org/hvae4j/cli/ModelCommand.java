@@ -16,6 +16,7 @@ abstract class ModelCommand extends CliCommand {
 
     @Override
     final void execute() throws Exception {
+        checkpoint.warnIfDiverged(this);
         try (Hvae model = checkpoint.load(common.backend())) {
             run(model, new Evaluator(model, seed));
         }

@@ -66,15 +66,20 @@ final class ModelOptions {
     }
 
     /** A short name for run directories: the configuration file, the preset or the latent sizes. */
-    String name(ModelSpec spec) {
+    String name() {
         if (latentSizes == null && latents == null) {
             return config != null ? configFile().stem() : preset != null ? preset : DEFAULT_PRESET;
         }
-        StringBuilder s = new StringBuilder("z");
-        for (int i = 0; i < spec.latents().size(); i++) {
-            s.append(i == 0 ? "" : "-").append(spec.latents().get(i).size());
+        List<String> sizes = new ArrayList<>();
+        if (latentSizes != null) {
+            latentSizes.forEach(n -> sizes.add(String.valueOf(n)));
+        } else {
+            for (String l : latents) {
+                String[] parts = l.split(":");
+                sizes.add(parts.length > 1 ? parts[1].strip() : parts[0].strip());
+            }
         }
-        return s.toString();
+        return "z" + String.join("-", sizes).replaceAll("[^0-9A-Za-z-]", "");
     }
 
     /** The model for {@code data}, described by the preset, {@code file} and the flags. */
@@ -231,14 +236,6 @@ final class ModelOptions {
 
     /** Whether every value lies in [0, 1] (images scaled to grey levels). */
     static boolean inUnitInterval(Dataset data) {
-        float[] f = data.features();
-        long n = (long) data.rows() * data.cols();
-        for (long i = 0; i < n; i++) {
-            float v = f[(int) i];
-            if (!(v >= 0f && v <= 1f)) {
-                return false;
-            }
-        }
-        return true;
+        return data.firstOutsideUnitInterval() < 0;
     }
 }

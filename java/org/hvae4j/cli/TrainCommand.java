@@ -1,5 +1,6 @@
 package org.hvae4j.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -73,28 +74,67 @@ final class TrainCommand extends CliCommand {
     @Option(names = "--plain", description = "plain progress lines even on a terminal")
     boolean plain;
 
+    @Option(names = "--overwrite",
+            description = "replace the run already in --out (its checkpoint, metrics and pictures) with a new one")
+    boolean overwrite;
+
     @Override
     void execute() throws Exception {
+        Path file = null;
+        Checkpoint.Info info = null;
+        if (resume != null) {
+            refuseSettingsOnResume();
+            if (overwrite) {
+                throw new ConfigException("--overwrite starts a new run, so it cannot be given with --resume");
+            }
+            file = CheckpointOption.resolve(resume);
+            info = Checkpoint.info(file);
+            restoreDataOptions(info);
+            if (out == null) {
+                out = file.toAbsolutePath().getParent();
+            }
+        }
+        if (out == null) {
+            out = timestampedRunDirectory(model.name());
+        }
+        try (RunDirectory dir = RunDirectory.claim(out)) {
+            boolean sameRun = file != null && Files.isSameFile(file.toAbsolutePath().getParent(), out);
+            if (!sameRun && RunDirectory.holdsRun(out)) {
+                if (!overwrite) {
+                    throw new ConfigException("run directory " + out + " already holds a run ("
+                            + String.join(", ", RunDirectory.RUN_FILES.stream()
+                                    .filter(n -> Files.exists(out.resolve(n))).toList())
+                            + "); continue it with --resume " + out + ", replace it with --overwrite, or choose "
+                            + "another --out");
+                }
+                for (String n : RunDirectory.OUTPUTS) {
+                    Files.deleteIfExists(out.resolve(n));
+                }
+            }
+            train(file, info);
+        }
+    }
+
+    private void train(Path file, Checkpoint.Info info) throws Exception {
         Backend backend = common.backend();
         Splits splits = Splits.of(data, testData, holdout);
         Dataset train = splits.train();
         Trainer trainer;
-        String name;
-        if (resume != null) {
-            refuseSettingsOnResume();
-            Path file = CheckpointOption.resolve(resume);
-            trainer = Checkpoint.resume(file, backend, training.epochs);
-            name = null;
-            if (out == null) {
-                out = file.toAbsolutePath().getParent();
+        if (file != null) {
+            if (info.epoch() >= (training.epochs == null ? info.config().epochs() : training.epochs)) {
+                println("the checkpoint has finished %d of %d epochs: nothing to train (raise --epochs); the run "
+                        + "directory is unchanged", info.epoch(),
+                        training.epochs == null ? info.config().epochs() : training.epochs);
+                return;
             }
+            trainer = Checkpoint.resume(file, backend, training.epochs);
         } else {
-            ConfigFile file = model.configFile();
-            ModelSpec spec = model.spec(train, file);
-            TrainConfig cfg = training.config(file);
+            ConfigFile cf = model.configFile();
+            ModelSpec spec = model.spec(train, cf);
+            TrainConfig cfg = training.config(cf);
             trainer = new Trainer(new Hvae(spec, backend, cfg.seed()), cfg);
-            name = model.name(spec);
         }
+        recordDataOptions(trainer);
         trainer.withWorkers(training.workers(backend));
         if (training.graph) {
             try {
@@ -105,23 +145,17 @@ final class TrainCommand extends CliCommand {
                 throw new ConfigException("--graph: " + e.getMessage());
             }
         }
-        if (out == null) {
-            out = timestampedRunDirectory(name);
-        }
         try (Hvae m = trainer.model(); trainer) {
             TrainConfig cfg = trainer.config();
             println("model %s, %,d parameters", m.spec(), m.parameterCount());
-            println("data %s: %d training examples%s; device %s; run directory %s", data.spec, train.rows(),
+            println("data %s%s: %d training examples%s; device %s; run directory %s", data.spec,
+                    data.limit == null ? "" : " (--limit " + data.limit + ")", train.rows(),
                     splits.test() == null ? ", no test split" : ", test split " + splits.testSource(),
                     backend.describe(), out);
             if (m.spec().inference() == org.hvae4j.model.Inference.LADDER
                     && cfg.objective().kind() == org.hvae4j.model.Objective.Kind.ELBO && cfg.objective().freeBits() == 0) {
                 println("note: with ladder inference and the plain ELBO a layer often collapses onto its prior (and KL "
                         + "warm-up from 0 collapses every layer): see docs/RESULTS.md; --free-bits 2 keeps them");
-            }
-            if (trainer.epoch() >= cfg.epochs()) {
-                println("the checkpoint has finished %d of %d epochs: nothing to train (raise --epochs)",
-                        trainer.epoch(), cfg.epochs());
             }
             int perEpoch = train.rows() < cfg.batchSize() ? 0
                     : Batcher.of(train, cfg.batchSize(), cfg.seed()).withDropLast(true).batchesPerEpoch();
@@ -136,6 +170,62 @@ final class TrainCommand extends CliCommand {
             new RunReport(out, trainer, splits, evalSet, data.spec, backend).write(log, evalK, exportSafetensors,
                     this::println);
         }
+    }
+
+    // ---- where the data came from, kept in the checkpoint so that a resumed run reads the same -----------------
+
+    static final String DATA = "data";
+    static final String LIMIT = "limit";
+    static final String TEST_DATA = "testData";
+    static final String HOLDOUT = "holdout";
+
+    private void recordDataOptions(Trainer trainer) {
+        java.util.Map<String, Object> run = trainer.runInfo();
+        run.put(DATA, data.spec);
+        run.put(LIMIT, data.limit);
+        run.put(TEST_DATA, testData);
+        run.put(HOLDOUT, holdout);
+    }
+
+    /**
+     * A resumed run reads the data of its checkpoint: the options it recorded, unless given again, and then only
+     * with the same values.
+     */
+    private void restoreDataOptions(Checkpoint.Info info) {
+        ParseResult parsed = spec.commandLine().getParseResult();
+        java.util.Map<String, Object> run = info.run();
+        if (!run.containsKey(DATA)) {
+            println("note: the checkpoint does not record its data (an earlier hvae4j wrote it): training on --data "
+                    + "%s%s", data.spec, data.limit == null ? "" : " --limit " + data.limit);
+            return;
+        }
+        List<String> differ = new java.util.ArrayList<>();
+        String recordedData = String.valueOf(run.get(DATA));
+        Integer recordedLimit = run.get(LIMIT) instanceof Number n ? n.intValue() : null;
+        String recordedTest = run.get(TEST_DATA) instanceof String t ? t : null;
+        double recordedHoldout = run.get(HOLDOUT) instanceof Number n ? n.doubleValue() : 0.1;
+        if (parsed.hasMatchedOption("--data") && !data.spec.equals(recordedData)) {
+            differ.add("--data " + data.spec + " (the run's: " + recordedData + ")");
+        }
+        if (parsed.hasMatchedOption("--limit") && !java.util.Objects.equals(data.limit, recordedLimit)) {
+            differ.add("--limit " + data.limit + " (the run's: " + (recordedLimit == null ? "none" : recordedLimit) + ")");
+        }
+        if (parsed.hasMatchedOption("--test-data") && !java.util.Objects.equals(testData, recordedTest)) {
+            differ.add("--test-data " + testData + " (the run's: " + (recordedTest == null ? "none" : recordedTest)
+                    + ")");
+        }
+        if (parsed.hasMatchedOption("--holdout") && holdout != recordedHoldout) {
+            differ.add("--holdout " + holdout + " (the run's: " + recordedHoldout + ")");
+        }
+        if (!differ.isEmpty()) {
+            throw new ConfigException("--resume continues on the data the run was trained on, but "
+                    + String.join(", ", differ) + (differ.size() == 1 ? " differs" : " differ")
+                    + "; leave the data options out, or start a new run");
+        }
+        data.spec = recordedData;
+        data.limit = recordedLimit;
+        testData = recordedTest;
+        holdout = recordedHoldout;
     }
 
     /**

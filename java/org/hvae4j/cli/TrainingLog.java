@@ -53,7 +53,9 @@ final class TrainingLog implements TrainingListener, AutoCloseable {
         }
         this.previousSeconds = kept.isEmpty() ? 0 : kept.get(kept.size() - 1).get("time_s");
         int epochs = trainer.config().epochs();
-        long total = Math.max(1L, (long) epochs * batchesPerEpoch);
+        // The steps this run will have made when it ends: those made so far (by earlier segments too) and those left.
+        long left = Math.max(0L, (long) (epochs - trainer.epoch()) * batchesPerEpoch - trainer.batchInEpoch());
+        long total = Math.max(1L, trainer.step() + left);
         this.progress = Progress.builder("train", total).examplesPerStep(trainer.config().batchSize())
                 .epochs((int) Math.min(epochs, total)).plain(plain).output(out)
                 .startAt(Math.min(trainer.step(), total)).start();

@@ -28,6 +28,7 @@ public final class Dataset {
     private final float[] conditions; // null without vector conditions: rows × conditionDim, row-major
     private final int conditionDim;
     private volatile long firstNonFinite = -2; // -2: not scanned yet; -1: every value finite
+    private volatile long firstOutsideUnit = -2; // the same for values outside [0, 1]
 
     private Dataset(String name, float[] features, int rows, int cols, int[] labels, int numClasses,
                     ImageShape imageShape, boolean validateLabels) {
@@ -338,6 +339,26 @@ public final class Dataset {
                 }
             }
             firstNonFinite = v;
+        }
+        return v;
+    }
+
+    /**
+     * The flat index of the first feature value outside {@code [0, 1]} (NaN included), or -1 when every value lies in
+     * it (grey levels, binary data: what a Bernoulli likelihood scores). Scanned once and remembered.
+     */
+    public long firstOutsideUnitInterval() {
+        long v = firstOutsideUnit;
+        if (v == -2) {
+            v = -1;
+            for (int i = 0; i < features.length; i++) {
+                float f = features[i];
+                if (!(f >= 0f && f <= 1f)) {
+                    v = i;
+                    break;
+                }
+            }
+            firstOutsideUnit = v;
         }
         return v;
     }

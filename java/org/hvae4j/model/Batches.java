@@ -58,6 +58,15 @@ final class Batches {
             throw new IllegalArgumentException("dataset '" + data.name() + "' has a non-finite value ("
                     + data.features()[(int) bad] + ") at row " + bad / data.cols() + ", column " + bad % data.cols());
         }
+        if (spec.likelihood() instanceof org.hvae4j.latent.BernoulliLikelihood) {
+            long out = data.firstOutsideUnitInterval();
+            if (out >= 0) {
+                throw new IllegalArgumentException("dataset '" + data.name() + "' has the value "
+                        + data.features()[(int) out] + " at row " + out / data.cols() + ", column " + out % data.cols()
+                        + ", outside [0, 1]: the model's Bernoulli likelihood scores values in [0, 1] only (scale the "
+                        + "data to [0, 1], or train a model with a Gaussian likelihood)");
+            }
+        }
         if (data.rows() < minRows) {
             throw new IllegalArgumentException("dataset '" + data.name() + "' has " + data.rows()
                     + " rows, fewer than one batch of " + minRows);

@@ -18,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32;
-import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
 import org.hvae4j.io.AtomicFiles;
 import org.hvae4j.nn.Param;
@@ -50,6 +49,13 @@ public final class Checkpoint {
         header.put("adamSteps", t.optimizer().steps());
         header.put("baseline", Double.isNaN(t.baseline()) ? "nan" : t.baseline());
         header.put("skippedSteps", t.skippedSteps());
+        long[] last = t.lastEpochSteps();
+        if (last[0] >= 0) {
+            header.put("lastEpoch", Map.of("applied", last[0], "skipped", last[1]));
+        }
+        if (!t.runInfo().isEmpty()) {
+            header.put("run", t.runInfo());
+        }
         List<Map<String, Object>> ps = new java.util.ArrayList<>();
         for (Param p : m.parameters()) {
             Map<String, Object> pm = new LinkedHashMap<>();
@@ -92,7 +98,6 @@ public final class Checkpoint {
     }
 
     /** A trainer restored from a checkpoint on {@code backend}, ready to continue where the checkpoint stood. */
-    @SuppressWarnings("unchecked")
     public static Trainer resume(Path path, Backend backend) {
         return read(path, backend, null);
     }
@@ -109,74 +114,225 @@ public final class Checkpoint {
         return t.model();
     }
 
+    /**
+     * What a checkpoint's header says, read without building its model (the whole file's checksum is verified
+     * first).
+     *
+     * @param epoch epochs finished
+     * @param step steps taken (applied or skipped)
+     * @param skippedSteps steps skipped for a non-finite loss or gradient, in the whole run
+     * @param lastEpochApplied updates applied in the last finished epoch (-1 when not recorded)
+     * @param lastEpochSkipped steps skipped in the last finished epoch (-1 when not recorded)
+     * @param run the run information the trainer kept ({@link Trainer#runInfo}); empty when none
+     */
+    public record Info(ModelSpec spec, TrainConfig config, int epoch, long step, long skippedSteps,
+            long lastEpochApplied, long lastEpochSkipped, Map<String, Object> run) {
+        /** Whether the last finished epoch applied no update at all (every step was skipped). */
+        public boolean lastEpochAllSkipped() {
+            return lastEpochApplied == 0 && lastEpochSkipped > 0;
+        }
+    }
+
+    /** The header of a checkpoint (see {@link Info}). */
+    public static Info info(Path path) {
+        return header(path).info;
+    }
+
+    /** A verified header and where the arrays start. */
+    private record Header(Info info, Map<String, Object> map, long dataOffset) {}
+
     @SuppressWarnings("unchecked")
-    private static Trainer read(Path path, Backend backend, Integer epochs) {
-        try (InputStream raw = new BufferedInputStream(Files.newInputStream(path), 1 << 20)) {
+    private static Header header(Path path) {
+        try {
+            long size = Files.size(path);
+            long minimum = MAGIC.length + 8L + 8L;
+            if (size < minimum) {
+                throw corrupt(path, "it is truncated (" + size + " bytes)");
+            }
+            long stored;
             CRC32 crc = new CRC32();
-            DataInputStream d = new DataInputStream(new CheckedInputStream(raw, crc));
-            byte[] magic = new byte[MAGIC.length];
-            d.readFully(magic);
-            if (!java.util.Arrays.equals(magic, MAGIC)) {
-                throw corrupt(path, "not an hvae4j checkpoint (bad magic bytes)");
-            }
-            int version = d.readInt();
-            if (version != VERSION) {
-                throw corrupt(path, "unsupported checkpoint version " + version + " (this build reads " + VERSION + ")");
-            }
-            int len = d.readInt();
-            if (len <= 0 || len > (64 << 20)) {
-                throw corrupt(path, "header length " + len + " is out of range");
-            }
-            byte[] json = new byte[len];
-            d.readFully(json);
-            Map<String, Object> h = JSON.readValue(json, Map.class);
-            ModelSpec spec = ModelSpec.fromMap((Map<String, Object>) h.get("model"));
-            TrainConfig cfg = TrainConfig.fromMap((Map<String, Object>) h.get("training"));
-            if (epochs != null) {
-                cfg = cfg.withEpochs(epochs);
-            }
-            Hvae model = new Hvae(spec, backend, cfg.seed());
-            List<Map<String, Object>> ps = (List<Map<String, Object>>) h.get("parameters");
-            if (ps == null || ps.size() != model.parameters().size()) {
-                throw corrupt(path, "it lists " + (ps == null ? 0 : ps.size()) + " parameters, the model has "
-                        + model.parameters().size());
-            }
-            Trainer t = new Trainer(model, cfg);
-            for (int i = 0; i < ps.size(); i++) {
-                Param p = model.parameters().get(i);
-                List<Integer> shape = (List<Integer>) ps.get(i).get("shape");
-                if (!String.valueOf(ps.get(i).get("name")).equals(p.name())
-                        || !shape.equals(java.util.Arrays.stream(p.value().shape().dims()).boxed().toList())) {
-                    throw corrupt(path, "parameter " + i + " is " + ps.get(i).get("name") + " " + shape
-                            + ", the model expects " + p.name() + " " + p.value().shape());
+            try (InputStream in = Files.newInputStream(path)) {
+                byte[] buf = new byte[1 << 20];
+                long left = size - 8;
+                while (left > 0) {
+                    int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+                    if (n < 0) {
+                        throw corrupt(path, "it changed while being read");
+                    }
+                    crc.update(buf, 0, n);
+                    left -= n;
                 }
-                int n = Math.toIntExact(p.value().numel());
-                backend.copyFrom(readFloats(d, n), p.value());
-                if (Boolean.TRUE.equals(ps.get(i).get("moments"))) {
-                    t.optimizer().setMoments(i, readFloats(d, n), readFloats(d, n));
+                stored = new DataInputStream(in).readLong();
+            }
+            byte[] json;
+            try (DataInputStream d = new DataInputStream(new BufferedInputStream(Files.newInputStream(path)))) {
+                byte[] magic = new byte[MAGIC.length];
+                d.readFully(magic);
+                if (!java.util.Arrays.equals(magic, MAGIC)) {
+                    throw corrupt(path, "not an hvae4j checkpoint (bad magic bytes)");
                 }
+                int version = d.readInt();
+                int len = d.readInt();
+                if (stored != crc.getValue()) {
+                    throw corrupt(path, damage(d, size, len));
+                }
+                if (version != VERSION) {
+                    throw corrupt(path, "unsupported checkpoint version " + version + " (this build reads " + VERSION
+                            + ")");
+                }
+                if (len <= 0 || len > size - minimum) {
+                    throw corrupt(path, "header length " + len + " is out of range");
+                }
+                json = new byte[len];
+                d.readFully(json);
             }
-            long expected = crc.getValue();
-            long stored = new DataInputStream(raw).readLong();
-            if (stored != expected) {
-                throw corrupt(path, "checksum mismatch (the file was changed or damaged)");
+            Map<String, Object> h;
+            try {
+                h = JSON.readValue(json, Map.class);
+            } catch (IOException e) {
+                throw corrupt(path, "its header is not valid JSON");
             }
-            if (raw.read() != -1) {
-                throw corrupt(path, "unexpected bytes after the checksum");
+            ModelSpec spec;
+            TrainConfig cfg;
+            try {
+                spec = ModelSpec.fromMap(section(path, h, "model"));
+                cfg = TrainConfig.fromMap(section(path, h, "training"));
+            } catch (CheckpointException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw corrupt(path, "its header describes no valid model or training (" + e.getMessage() + ")");
             }
-            Object bl = h.get("baseline");
-            t.restore(((Number) h.get("step")).longValue(), ((Number) h.get("epoch")).intValue(),
-                    ((Number) h.get("batchInEpoch")).intValue(), ((Number) h.get("adamSteps")).longValue(),
-                    bl instanceof Number n ? n.doubleValue() : Double.NaN, ((Number) h.get("skippedSteps")).longValue());
-            return t;
+            Object run = h.get("run");
+            Object last = h.get("lastEpoch");
+            long applied = -1;
+            long skipped = -1;
+            if (last instanceof Map<?, ?> lm && lm.get("applied") instanceof Number a
+                    && lm.get("skipped") instanceof Number b) {
+                applied = a.longValue();
+                skipped = b.longValue();
+            }
+            Info info = new Info(spec, cfg, (int) number(path, h, "epoch"), number(path, h, "step"),
+                    number(path, h, "skippedSteps"), applied, skipped,
+                    run instanceof Map<?, ?> rm ? java.util.Collections.unmodifiableMap((Map<String, Object>) rm)
+                            : Map.of());
+            return new Header(info, h, MAGIC.length + 8L + json.length);
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("checkpoint " + path + " does not exist");
         } catch (EOFException e) {
             throw corrupt(path, "it is truncated");
-        } catch (CheckpointException e) {
-            throw e;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
             throw corrupt(path, e.getMessage());
+        }
+    }
+
+    /**
+     * Why a file's checksum does not match: truncated, when its header (if still readable) lists more bytes than the
+     * file has; else damaged.
+     */
+    private static String damage(DataInputStream d, long size, int len) {
+        String damaged = "checksum mismatch (the file was changed or damaged after it was written)";
+        if (len <= 0 || len > (256 << 20)) {
+            return damaged;
+        }
+        if (MAGIC.length + 8L + len + 8 > size) {
+            return "it is truncated (" + size + " bytes; its header alone needs " + (MAGIC.length + 8L + len) + ")";
+        }
+        try {
+            byte[] json = new byte[len];
+            d.readFully(json);
+            Object ps = JSON.readValue(json, Map.class).get("parameters");
+            long floats = 0;
+            for (Object o : (List<?>) ps) {
+                Map<?, ?> pm = (Map<?, ?>) o;
+                long n = 1;
+                for (Object dim : (List<?>) pm.get("shape")) {
+                    n *= ((Number) dim).longValue();
+                }
+                floats += Boolean.TRUE.equals(pm.get("moments")) ? 3 * n : n;
+            }
+            long expected = MAGIC.length + 8L + len + 4 * floats + 8;
+            return size < expected ? "it is truncated (" + size + " of " + expected + " bytes)" : damaged;
+        } catch (IOException | RuntimeException e) {
+            return damaged;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> section(Path path, Map<String, Object> h, String key) {
+        if (!(h.get(key) instanceof Map<?, ?> m)) {
+            throw corrupt(path, "its header has no \"" + key + "\" section");
+        }
+        return (Map<String, Object>) m;
+    }
+
+    private static long number(Path path, Map<String, Object> h, String key) {
+        if (!(h.get(key) instanceof Number n)) {
+            throw corrupt(path, "its header has no number \"" + key + "\"");
+        }
+        return n.longValue();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Trainer read(Path path, Backend backend, Integer epochs) {
+        Header hd = header(path);
+        Map<String, Object> h = hd.map();
+        TrainConfig cfg = epochs == null ? hd.info().config() : hd.info().config().withEpochs(epochs);
+        if (!(h.get("parameters") instanceof List<?> list)) {
+            throw corrupt(path, "its header has no \"parameters\" list");
+        }
+        List<?> ps = list;
+        Hvae model = new Hvae(hd.info().spec(), backend, cfg.seed());
+        Trainer t = null;
+        try (InputStream raw = new BufferedInputStream(Files.newInputStream(path), 1 << 20)) {
+            raw.skipNBytes(hd.dataOffset());
+            DataInputStream d = new DataInputStream(raw);
+            if (ps.size() != model.parameters().size()) {
+                throw corrupt(path, "it lists " + ps.size() + " parameters, the model has "
+                        + model.parameters().size());
+            }
+            t = new Trainer(model, cfg);
+            for (int i = 0; i < ps.size(); i++) {
+                Param p = model.parameters().get(i);
+                Map<?, ?> pm = ps.get(i) instanceof Map<?, ?> m ? m : Map.of();
+                Object shape = pm.get("shape");
+                Object name = pm.get("name");
+                if (!String.valueOf(name).equals(p.name())
+                        || !java.util.Arrays.stream(p.value().shape().dims()).boxed().toList().equals(shape)) {
+                    throw corrupt(path, "parameter " + i + " is " + name + " " + shape + ", the model expects "
+                            + p.name() + " " + p.value().shape());
+                }
+                int n = Math.toIntExact(p.value().numel());
+                backend.copyFrom(readFloats(d, n), p.value());
+                if (Boolean.TRUE.equals(pm.get("moments"))) {
+                    t.optimizer().setMoments(i, readFloats(d, n), readFloats(d, n));
+                }
+            }
+            d.readLong();  // the checksum, verified with the header
+            if (raw.read() != -1) {
+                throw corrupt(path, "unexpected bytes after the checksum");
+            }
+            Object bl = h.get("baseline");
+            t.restore(number(path, h, "step"), (int) number(path, h, "epoch"), (int) number(path, h, "batchInEpoch"),
+                    number(path, h, "adamSteps"), bl instanceof Number n ? n.doubleValue() : Double.NaN,
+                    number(path, h, "skippedSteps"));
+            t.restoreLastEpoch(hd.info().lastEpochApplied(), hd.info().lastEpochSkipped());
+            t.runInfo().putAll(hd.info().run());
+            return t;
+        } catch (RuntimeException | IOException e) {
+            if (t != null) {
+                t.close();
+            }
+            model.close();
+            if (e instanceof CheckpointException ce) {
+                throw ce;
+            }
+            if (e instanceof EOFException) {
+                throw corrupt(path, "it is truncated");
+            }
+            if (e instanceof IOException) {
+                throw corrupt(path, e.getMessage());
+            }
+            throw (RuntimeException) e;
         }
     }
 

@@ -14,6 +14,7 @@ import org.hvae4j.nn.CellContext;
 import org.hvae4j.nn.CellSpec;
 import org.hvae4j.nn.MlpCellSpec;
 import org.hvae4j.nn.Param;
+import org.hvae4j.nn.ParameterPlan;
 import org.hvae4j.tensor.Backend;
 import org.hvae4j.tensor.MemoryScope;
 import org.hvae4j.tensor.Tensor;
@@ -27,8 +28,14 @@ import org.hvae4j.tensor.Tensor;
  * <p>The research API: {@link #forward} runs a pass and returns a {@link Pass} (per-row log-weights, KL, log q, log p
  * and log p(x|z)), whose {@link Pass#backward} back-propagates per-row {@link Weights} of the caller's choosing into the
  * parameters' gradients ({@link #parameters}, {@link Param#grad}); {@link #encode}, {@link #decode},
- * {@link #sample}, {@link #generate} and {@link #interpolate} use the trained model. A model is used by one thread at
- * a time.
+ * {@link #sample}, {@link #generate} and {@link #interpolate} use the trained model.
+ *
+ * <p><b>Threads.</b> A model is used by one thread at a time: its passes share the model's gradient and scratch
+ * memory. Calls from different threads one after another are fine; a call made while another thread is inside one of
+ * the model's calls ({@code forward}, {@code Pass.backward}, {@code decode}, {@code sample}, ...) throws
+ * {@link java.util.ConcurrentModificationException} and changes nothing. A {@link Pass} belongs to the thread that
+ * made it. For parallel work give each thread its own model, or a {@link #replica} (shared parameter values, own
+ * gradients), as the two-worker trainer does.
  */
 public final class Hvae implements AutoCloseable {
     final ModelSpec spec;
@@ -43,8 +50,67 @@ public final class Hvae implements AutoCloseable {
     final InferenceScheme inference;
     // The likelihood a pass scores its x with: the model's, without in-kernel binarization (forward binarizes x first).
     private final Likelihood scored;
+    final UseGuard guard = new UseGuard("model");
 
+    /**
+     * Builds the model on {@code backend}, its parameters drawn from {@code seed}. The size is checked first: a model
+     * whose parameters and gradients do not fit in the backend's memory, or one of whose tensors exceeds what a
+     * tensor can hold, is refused with an {@link IllegalArgumentException} naming its need, before anything is
+     * allocated.
+     */
     public Hvae(ModelSpec spec, Backend backend, long seed) {
+        this(spec, checkSize(spec, backend), seed, null);
+    }
+
+    /**
+     * The sizes of the parameters a model of {@code spec} has, computed without allocating them (see
+     * {@link ParameterPlan}).
+     */
+    public static ParameterPlan plan(ModelSpec spec) {
+        ParameterPlan plan = new ParameterPlan();
+        new Hvae(spec, null, 0, plan);
+        return plan;
+    }
+
+    /** Bytes of one float copy of every parameter. */
+    static long parameterBytes(ParameterPlan plan) {
+        return plan.total() > Long.MAX_VALUE / 4 ? Long.MAX_VALUE : plan.total() * 4;
+    }
+
+    private static Backend checkSize(ModelSpec spec, Backend backend) {
+        if (spec == null || backend == null) {
+            throw new IllegalArgumentException("model spec and backend must not be null");
+        }
+        ParameterPlan plan = plan(spec);
+        if (plan.largest() > ParameterPlan.MAX_TENSOR_VALUES) {
+            throw new IllegalArgumentException("the model's parameter " + plan.largestDescription() + " has "
+                    + plan.largest() + " values, more than one tensor can hold (" + ParameterPlan.MAX_TENSOR_VALUES
+                    + "): make the layers narrower");
+        }
+        long bytes = parameterBytes(plan);
+        long need = bytes > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : 2 * bytes;   // values and gradients
+        long have = backend.memoryCapacity();
+        if (need > have) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "the model has %,d parameters "
+                    + "(the largest tensor %s): their values and gradients need %s, more than the %s of memory on %s "
+                    + "(training needs %s more for Adam's moments); make the layers narrower", plan.total(),
+                    plan.largestDescription(), gib(need), gib(have), backend.device(), gib(need)));
+        }
+        long heap = Runtime.getRuntime().maxMemory();
+        if (plan.largest() * 4 > heap) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "initializing the model's "
+                    + "parameter %s needs a host buffer of %s, more than the JVM's maximum heap of %s (raise -Xmx, or "
+                    + "make the layers narrower)", plan.largestDescription(), gib(plan.largest() * 4), gib(heap)));
+        }
+        return backend;
+    }
+
+    static String gib(long bytes) {
+        return bytes == Long.MAX_VALUE ? "more than 8 EiB"
+                : String.format(java.util.Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30));
+    }
+
+    private Hvae(ModelSpec spec, Backend backend, long seed, ParameterPlan plan) {
         this.spec = spec;
         this.scored = spec.likelihood() instanceof BernoulliLikelihood b && b.binarized()
                 ? BernoulliLikelihood.of(false) : spec.likelihood();
@@ -54,7 +120,7 @@ public final class Hvae implements AutoCloseable {
         // whatever was made so far, if the construction fails).
         MemoryScope own = MemoryScope.open();
         try {
-            CellContext ctx = new CellContext(backend, spec.activation(), new SplittableRandom(seed), params);
+            CellContext ctx = new CellContext(backend, spec.activation(), new SplittableRandom(seed), params, plan);
             this.inference = InferenceScheme.of(spec.inference());
             lat = new LatentSpec[depth];
             layers = new LatentLayer[depth];
@@ -82,7 +148,10 @@ public final class Hvae implements AutoCloseable {
             java.util.Arrays.fill(likHeads, spec.inputDim());
             decoder = new Net(ctx, "dec", Param.Role.GENERATIVE, cellBelow(0).mirrored(), withC(lat[0].size(), c),
                     likHeads);
-            if (spec.likelihood() instanceof GaussianLikelihood g && g.perDimension()) {
+            if (spec.likelihood() instanceof GaussianLikelihood g && g.perDimension() && plan != null) {
+                plan.add("dec.logvar", spec.inputDim());
+                sharedLogVariance = null;
+            } else if (spec.likelihood() instanceof GaussianLikelihood g && g.perDimension()) {
                 sharedLogVariance = new Param("dec.logvar", Param.Role.GENERATIVE, be.zeros(spec.inputDim()));
                 params.add(sharedLogVariance);
             } else {
@@ -158,7 +227,12 @@ public final class Hvae implements AutoCloseable {
 
     /** Sets every parameter's gradient to zero. */
     public void zeroGrad() {
-        params.forEach(Param::zeroGrad);
+        guard.enter();
+        try {
+            params.forEach(Param::zeroGrad);
+        } finally {
+            guard.exit();
+        }
     }
 
     // ---- the forward pass -------------------------------------------------------------------------------------
@@ -169,28 +243,33 @@ public final class Hvae implements AutoCloseable {
      * binarized first from the streams, and the encoder sees the binary x the decoder scores.
      */
     public Pass forward(Tensor x, Tensor c, int k, NoiseStreams streams) {
-        checkInput(x, c, "forward");
-        if (k < 1) {
-            throw new IllegalArgumentException("forward: samples per example k must be >= 1, got " + k);
-        }
-        Pass ps;
-        try (MemoryScope scope = MemoryScope.open()) {
-            if (spec.likelihood() instanceof BernoulliLikelihood b && b.binarized()) {
-                // The encoder must see the same binary x that the decoder reconstructs (and that evaluation data is
-                // binarized to); the likelihood's in-place binarization of it would be the identity, so the pass
-                // scores x as it is (scored) and draws no noise for it.
-                x = b.binarize(x, streams.likelihood());
+        guard.enter();
+        try {
+            checkInput(x, c, "forward");
+            if (k < 1) {
+                throw new IllegalArgumentException("forward: samples per example k must be >= 1, got " + k);
             }
-            ps = new Pass(this, x, c, k, streams);
-            inference.forward(this, ps);
-            ps.decoder = decoder.forward(withC(ps.z[0].z(), ps.cK));
-            ps.likelihood = likelihoodParams(ps.decoder.heads());
-            ps.logpx = be.empty(ps.rows);
-            scored.logProb(ps.likelihood, x, streams.likelihood(), ps.logpx);
-            ps.adopt(scope);
+            Pass ps;
+            try (MemoryScope scope = MemoryScope.open()) {
+                if (spec.likelihood() instanceof BernoulliLikelihood b && b.binarized()) {
+                    // The encoder must see the same binary x that the decoder reconstructs (and that evaluation data is
+                    // binarized to); the likelihood's in-place binarization of it would be the identity, so the pass
+                    // scores x as it is (scored) and draws no noise for it.
+                    x = b.binarize(x, streams.likelihood());
+                }
+                ps = new Pass(this, x, c, k, streams);
+                inference.forward(this, ps);
+                ps.decoder = decoder.forward(withC(ps.z[0].z(), ps.cK));
+                ps.likelihood = likelihoodParams(ps.decoder.heads());
+                ps.logpx = be.empty(ps.rows);
+                scored.logProb(ps.likelihood, x, streams.likelihood(), ps.logpx);
+                ps.adopt(scope);
+            }
+            MemoryScope.closeWithCurrent(ps);
+            return ps;
+        } finally {
+            guard.exit();
         }
-        MemoryScope.closeWithCurrent(ps);
-        return ps;
     }
 
     private void checkInput(Tensor x, Tensor c, String op) {
@@ -417,21 +496,31 @@ public final class Hvae implements AutoCloseable {
      * probabilities of a Bernoulli likelihood, the mean of a Gaussian one.
      */
     public Tensor decode(Tensor z1, Tensor c) {
-        checkCode(z1, 0, "decode");
-        checkCondition(c, z1.rows(), "decode");
-        Tensor mean;
-        try (MemoryScope scope = MemoryScope.open()) {
-            mean = likelihoodMean(likelihoodParams(decoder.forward(withC(z1, c)).heads()));
-            scope.escape(mean);
+        guard.enter();
+        try {
+            checkCode(z1, 0, "decode");
+            checkCondition(c, z1.rows(), "decode");
+            Tensor mean;
+            try (MemoryScope scope = MemoryScope.open()) {
+                mean = likelihoodMean(likelihoodParams(decoder.forward(withC(z1, c)).heads()));
+                scope.escape(mean);
+            }
+            return mean;
+        } finally {
+            guard.exit();
         }
-        return mean;
     }
 
     /** The parameters of p(x|z1) for codes z1 (and c), as the decoder gives them (logits, or mean and log σ²). */
     public List<Tensor> decoderOutputs(Tensor z1, Tensor c) {
-        checkCode(z1, 0, "decoderOutputs");
-        checkCondition(c, z1.rows(), "decoderOutputs");
-        return likelihoodParams(decoder.forward(withC(z1, c)).heads());
+        guard.enter();
+        try {
+            checkCode(z1, 0, "decoderOutputs");
+            checkCondition(c, z1.rows(), "decoderOutputs");
+            return likelihoodParams(decoder.forward(withC(z1, c)).heads());
+        } finally {
+            guard.exit();
+        }
     }
 
     private void checkCode(Tensor z, int l, String op) {
@@ -476,35 +565,45 @@ public final class Hvae implements AutoCloseable {
      * conditional model, c is one condition ([1, dim]) shared by every point.
      */
     public Tensor interpolate(Tensor a, Tensor b, int steps, Tensor c) {
-        checkCode(a, depth - 1, "interpolate");
-        checkCode(b, depth - 1, "interpolate");
-        if (a.rows() != 1 || b.rows() != 1 || steps < 2) {
-            throw new IllegalArgumentException("interpolate: give two single codes ([1, size]) and steps >= 2");
-        }
-        checkCondition(c, 1, "interpolate");
-        Tensor out;
-        try (MemoryScope scope = MemoryScope.open()) {
-            Tensor codes = be.empty(steps, lat[depth - 1].size());
-            for (int i = 0; i < steps; i++) {
-                float t = (float) i / (steps - 1);
-                Tensor row = codes.rowsView(i, i + 1);
-                be.axpby(1 - t, a, 0f, row);
-                be.axpby(t, b, 1f, row);
+        guard.enter();
+        try {
+            checkCode(a, depth - 1, "interpolate");
+            checkCode(b, depth - 1, "interpolate");
+            if (a.rows() != 1 || b.rows() != 1 || steps < 2) {
+                throw new IllegalArgumentException("interpolate: give two single codes ([1, size]) and steps >= 2");
             }
-            out = generate(codes, c == null ? null : repeat(c, steps), 0, 0);
-            scope.escape(out);
+            checkCondition(c, 1, "interpolate");
+            Tensor out;
+            try (MemoryScope scope = MemoryScope.open()) {
+                Tensor codes = be.empty(steps, lat[depth - 1].size());
+                for (int i = 0; i < steps; i++) {
+                    float t = (float) i / (steps - 1);
+                    Tensor row = codes.rowsView(i, i + 1);
+                    be.axpby(1 - t, a, 0f, row);
+                    be.axpby(t, b, 1f, row);
+                }
+                out = generate(codes, c == null ? null : repeat(c, steps), 0, 0);
+                scope.escape(out);
+            }
+            return out;
+        } finally {
+            guard.exit();
         }
-        return out;
     }
 
     /** Ancestral sampling from layer {@code from} (its code given, or drawn when null) down to x's mean. */
     private Tensor generateFrom(int from, Tensor code, int n, Tensor c, double temperature, long seed) {
-        Tensor mean;
-        try (MemoryScope scope = MemoryScope.open()) {
-            mean = likelihoodMean(likelihoodFrom(from, code, n, c, temperature, seed));
-            scope.escape(mean);
+        guard.enter();
+        try {
+            Tensor mean;
+            try (MemoryScope scope = MemoryScope.open()) {
+                mean = likelihoodMean(likelihoodFrom(from, code, n, c, temperature, seed));
+                scope.escape(mean);
+            }
+            return mean;
+        } finally {
+            guard.exit();
         }
-        return mean;
     }
 
     /**

@@ -167,6 +167,21 @@ public final class ModelSpec {
             }
             Map<String, Object> l = (Map<String, Object>) lm;
             String type = String.valueOf(l.getOrDefault("type", "gaussian")).toLowerCase(Locale.ROOT);
+            for (String key : l.keySet()) {
+                if (key.equals("cell")) {
+                    throw new IllegalArgumentException("latent " + (b.latents.size() + 1) + " has a block of its own "
+                            + "kind ('cell'), which configuration files and checkpoints cannot describe: build it in "
+                            + "Java");
+                }
+                if (!List.of("type", "size", "hidden", "estimator").contains(key)) {
+                    throw new IllegalArgumentException("unknown field '" + key + "' in latent " + (b.latents.size() + 1)
+                            + " (expected type, size, hidden and, for a Bernoulli latent, estimator)");
+                }
+            }
+            if (l.containsKey("estimator") && !type.equals("bernoulli")) {
+                throw new IllegalArgumentException("latent " + (b.latents.size() + 1) + " is " + type
+                        + ": an estimator is chosen for Bernoulli latents only (Gaussian ones are reparameterized)");
+            }
             int size = intField(l, "size");
             b.latent(switch (type) {
                 case "gaussian" -> LatentSpec.gaussian(size);
@@ -180,8 +195,9 @@ public final class ModelSpec {
                 throw new IllegalArgumentException("latent field 'hidden' must be a list of widths");
             }
             b.hidden(hl.stream().mapToInt(h -> {
-                if (!(h instanceof Number n)) {
-                    throw new IllegalArgumentException("hidden width '" + h + "' is not a number");
+                if (!(h instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
+                        || Math.abs(n.doubleValue()) > Integer.MAX_VALUE) {
+                    throw new IllegalArgumentException("hidden width '" + h + "' is not an integer");
                 }
                 return n.intValue();
             }).toArray());
@@ -195,7 +211,8 @@ public final class ModelSpec {
 
     private static int intField(Map<String, Object> m, String key) {
         Object v = m.get(key);
-        if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())) {
+        if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
+                || Math.abs(n.doubleValue()) > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("model field '" + key + "' must be an integer, got " + v);
         }
         return n.intValue();

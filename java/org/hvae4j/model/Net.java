@@ -23,8 +23,7 @@ final class Net {
         this.role = role;
         this.cell = spec.create(ctx, name, role, ins);
         for (int i = 0; i < headSizes.length; i++) {
-            heads.add(Linear.create(ctx.backend(), name + ".head" + i, role, cell.outputWidths(), headSizes[i],
-                    ctx.rng(), ctx.registry()));
+            heads.add(Linear.create(ctx, name + ".head" + i, role, cell.outputWidths(), headSizes[i]));
         }
     }
 

@@ -231,8 +231,11 @@ public final class Pass implements AutoCloseable {
     public void backward(Weights w) {
         checkOpen();
         w.checkFor(this);
+        model.guard.enter();
         try (MemoryScope scope = MemoryScope.open()) {
             model.backward(this, w);
+        } finally {
+            model.guard.exit();
         }
     }
 

@@ -25,9 +25,17 @@ public record TrainConfig(int epochs, int batchSize, double learningRate, String
         if (objective == null) {
             throw new IllegalArgumentException("objective must not be null");
         }
-        if (klWarmupSteps < 0 || !(weightDecay >= 0) || !(clipNorm > 0) || maxBadSteps < 1) {
-            throw new IllegalArgumentException("need klWarmupSteps >= 0, weightDecay >= 0, clipNorm > 0 and "
-                    + "maxBadSteps >= 1");
+        if (klWarmupSteps < 0) {
+            throw new IllegalArgumentException("klWarmupSteps must be >= 0, got " + klWarmupSteps);
+        }
+        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+            throw new IllegalArgumentException("weightDecay must be >= 0 and finite, got " + weightDecay);
+        }
+        if (!(clipNorm > 0)) {
+            throw new IllegalArgumentException("clipNorm must be > 0 (or infinite: no clipping), got " + clipNorm);
+        }
+        if (maxBadSteps < 1) {
+            throw new IllegalArgumentException("maxBadSteps must be >= 1, got " + maxBadSteps);
         }
         scheduleFactor(schedule == null ? "constant" : schedule, 0, 1);  // validates the name
         schedule = schedule == null ? "constant" : schedule;
@@ -134,17 +142,30 @@ public record TrainConfig(int epochs, int batchSize, double learningRate, String
         return m;
     }
 
+    /**
+     * Reads {@link #toMap}'s form (configuration files, checkpoints): every field optional (the defaults of
+     * {@link #defaults}), counts integers in range ({@code epochs} and {@code batchSize} >= 1), rates numbers.
+     */
     public static TrainConfig fromMap(Map<String, Object> m) {
         Objective o = Objective.parse(String.valueOf(m.getOrDefault("objective", "elbo")));
         double fb = num(m, "freeBits", 0);
         if (fb > 0) {
             o = o.withFreeBits(fb);
+        } else if (fb < 0 || Double.isNaN(fb)) {
+            throw new IllegalArgumentException("training field 'freeBits' must be >= 0, got " + m.get("freeBits"));
         }
         Object clip = m.getOrDefault("clipNorm", "inf");
         double c = "inf".equals(String.valueOf(clip)) ? Double.POSITIVE_INFINITY : num(m, "clipNorm", 0);
-        return new TrainConfig((int) num(m, "epochs", 10), (int) num(m, "batchSize", 100), num(m, "learningRate", 1e-3),
-                String.valueOf(m.getOrDefault("schedule", "constant")), (long) num(m, "seed", 0), o,
-                (long) num(m, "klWarmupSteps", 0), num(m, "weightDecay", 0), c, (int) num(m, "maxBadSteps", 20));
+        if (!(c > 0)) {
+            throw new IllegalArgumentException("training field 'clipNorm' must be > 0 (or inf: no clipping), got "
+                    + clip);
+        }
+        return new TrainConfig((int) integer(m, "epochs", 10, 1, Integer.MAX_VALUE),
+                (int) integer(m, "batchSize", 100, 1, Integer.MAX_VALUE), num(m, "learningRate", 1e-3),
+                String.valueOf(m.getOrDefault("schedule", "constant")),
+                integer(m, "seed", 0, Long.MIN_VALUE, Long.MAX_VALUE), o,
+                integer(m, "klWarmupSteps", 0, 0, Long.MAX_VALUE), num(m, "weightDecay", 0), c,
+                (int) integer(m, "maxBadSteps", 20, 1, Integer.MAX_VALUE));
     }
 
     private static double num(Map<String, Object> m, String key, double dflt) {
@@ -160,5 +181,33 @@ public record TrainConfig(int epochs, int batchSize, double learningRate, String
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("training field '" + key + "' must be a number, got " + v);
         }
+    }
+
+    /** An integer field in {@code [min, max]}: 1.7 or 1e12 epochs are refused, not rounded or clamped. */
+    private static long integer(Map<String, Object> m, String key, long dflt, long min, long max) {
+        Object v = m.get(key);
+        if (v == null) {
+            return dflt;
+        }
+        String range = min == Long.MIN_VALUE ? "" : max == Long.MAX_VALUE ? " >= " + min
+                : " in [" + min + ", " + max + "]";
+        java.math.BigDecimal d;
+        try {
+            d = v instanceof Number n && !(n instanceof Double || n instanceof Float)
+                    ? new java.math.BigDecimal(n.toString()) : new java.math.BigDecimal(String.valueOf(v).trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("training field '" + key + "' must be an integer" + range + ", got "
+                    + v);
+        }
+        java.math.BigInteger i;
+        try {
+            i = d.toBigIntegerExact();
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("training field '" + key + "' must be an integer" + range + ", got " + v);
+        }
+        if (i.compareTo(java.math.BigInteger.valueOf(min)) < 0 || i.compareTo(java.math.BigInteger.valueOf(max)) > 0) {
+            throw new IllegalArgumentException("training field '" + key + "' must be an integer" + range + ", got " + v);
+        }
+        return i.longValue();
     }
 }

@@ -26,7 +26,11 @@ import org.hvae4j.train.GradientReducer;
  * (found when the statistics are read), leaving the last checkpoint as it was. Checkpoints (written at the end of each
  * epoch when a path is given) resume to the same continuation.
  *
- * <p>A trainer and its model are used by one thread at a time.
+ * <p><b>Threads.</b> A trainer and its model are used by one thread at a time (listeners are called on that thread and
+ * may use the model). A call of {@link #step}, {@link #fit}, {@link #lastStepResult}, {@link #saveCheckpoint} or
+ * {@link #close} made while another thread is inside one of them throws {@link
+ * java.util.ConcurrentModificationException} and changes nothing; the two-worker split runs its second half on a
+ * thread of its own against a replica, inside the calling thread's step.
  */
 public final class Trainer implements AutoCloseable {
     private final Hvae model;
@@ -50,9 +54,21 @@ public final class Trainer implements AutoCloseable {
     private boolean captureSteps;
     private int statisticsInterval = 20;
     private TrainingStep last;
+    private final UseGuard guard = new UseGuard("trainer");
+    private final Map<String, Object> runInfo = new java.util.LinkedHashMap<>();
+    private long lastEpochApplied = -1;   // updates applied / skipped in the last finished epoch (-1: none finished)
+    private long lastEpochSkipped = -1;
 
     public Trainer(Hvae model, TrainConfig cfg) {
         cfg.objective().validateFor(model.spec());
+        long bytes = 4 * model.parameterCount();   // one float copy of the parameters
+        long capacity = model.backend().memoryCapacity();
+        if (bytes > capacity / 4) {   // values, gradients, Adam's two moments
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "training the model's %,d "
+                    + "parameters needs %s (values, gradients and Adam's two moments), more than the %s of memory on %s;"
+                    + " make the layers narrower", model.parameterCount(), Hvae.gib(4 * bytes), Hvae.gib(capacity),
+                    model.backend().device()));
+        }
         this.model = model;
         this.cfg = cfg;
         this.objective = cfg.objective();
@@ -221,6 +237,15 @@ public final class Trainer implements AutoCloseable {
      * {@code lr}. Returns once the step is enqueued (on a GPU it may still run); {@link #lastStepResult} reads it.
      */
     public void step(Tensor x, Tensor c, double lr) {
+        enter();
+        try {
+            stepGuarded(x, c, lr);
+        } finally {
+            exit();
+        }
+    }
+
+    private void stepGuarded(Tensor x, Tensor c, double lr) {
         if (!(lr > 0) || Double.isInfinite(lr)) {
             throw new IllegalArgumentException("learning rate must be positive and finite, got " + lr);
         }
@@ -248,6 +273,15 @@ public final class Trainer implements AutoCloseable {
      * {@link TrainingDivergedException} when {@code maxBadSteps} steps in a row were skipped.
      */
     public StepResult lastStepResult() {
+        enter();
+        try {
+            return lastStepResultGuarded();
+        } finally {
+            exit();
+        }
+    }
+
+    private StepResult lastStepResultGuarded() {
         if (last == null) {
             throw new IllegalStateException("no step has been taken");
         }
@@ -294,6 +328,15 @@ public final class Trainer implements AutoCloseable {
 
     /** Trains until {@code cfg.epochs()}, from where this trainer stands (a resumed trainer continues). */
     public void fit(Dataset data, Path checkpoint) {
+        enter();
+        try {
+            fitGuarded(data, checkpoint);
+        } finally {
+            exit();
+        }
+    }
+
+    private void fitGuarded(Dataset data, Path checkpoint) {
         Batches.check(model, data, cfg.batchSize());
         Batcher batcher = Batcher.of(data, cfg.batchSize(), cfg.seed()).withDropLast(true);
         int perEpoch = batcher.batchesPerEpoch();
@@ -333,6 +376,8 @@ public final class Trainer implements AutoCloseable {
             checkDivergence(end);
             epoch++;
             batchInEpoch = 0;
+            lastEpochApplied = (long) (end[NativeCodes.SUM_STEPS] - atEpoch[NativeCodes.SUM_STEPS]);
+            lastEpochSkipped = (long) (end[NativeCodes.SUM_SKIPPED] - atEpoch[NativeCodes.SUM_SKIPPED]);
             StepResult mean = meanBetween(atEpoch, end);
             for (TrainingListener l : listeners) {
                 l.onEpoch(epoch, mean, step);
@@ -345,16 +390,54 @@ public final class Trainer implements AutoCloseable {
 
     /** Writes a checkpoint of the current state atomically (temporary file, then rename). */
     public void saveCheckpoint(Path path) {
+        enter();
         try {
             Checkpoint.write(path, this);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("could not write checkpoint " + path + ": " + e.getMessage(), e);
+        } finally {
+            exit();
         }
+    }
+
+    /** Enters the trainer's guard and its model's: while the trainer works, the model is in use too. */
+    private void enter() {
+        guard.enter();
+        try {
+            model.guard.enter();
+        } catch (RuntimeException e) {
+            guard.exit();
+            throw e;
+        }
+    }
+
+    private void exit() {
+        model.guard.exit();
+        guard.exit();
+    }
+
+    /**
+     * Information about the run kept with its checkpoints (string keys; values of JSON's kinds: strings, numbers,
+     * booleans, null, lists and maps of them): the command-line program records where its data came from, so a
+     * resumed run trains on the same data. Restored by {@link Checkpoint#resume}. The map is the trainer's own: change
+     * it before a checkpoint is written.
+     */
+    public Map<String, Object> runInfo() {
+        return runInfo;
+    }
+
+    /**
+     * Updates applied and skipped (non-finite loss or gradient) in the last finished epoch, {@code {applied,
+     * skipped}}; {@code {-1, -1}} before an epoch has finished (or for a checkpoint that did not record it).
+     */
+    public long[] lastEpochSteps() {
+        return new long[] {lastEpochApplied, lastEpochSkipped};
     }
 
     // ---- state for checkpoints -------------------------------------------------------------------------------
 
-    int batchInEpoch() {
+    /** Batches of the current epoch already trained (0 at an epoch's start; a checkpoint may stand mid-epoch). */
+    public int batchInEpoch() {
         return batchInEpoch;
     }
 
@@ -363,6 +446,11 @@ public final class Trainer implements AutoCloseable {
         double[] d = new double[1];
         be.kernels().copyToHost(baseline.address(), d, 0, 1);
         return d[0];
+    }
+
+    void restoreLastEpoch(long applied, long skipped) {
+        this.lastEpochApplied = applied;
+        this.lastEpochSkipped = skipped;
     }
 
     void restore(long step, int epoch, int batchInEpoch, long adamSteps, double baselineValue, long skippedSteps) {
@@ -376,6 +464,15 @@ public final class Trainer implements AutoCloseable {
 
     @Override
     public void close() {
+        enter();
+        try {
+            closeGuarded();
+        } finally {
+            exit();
+        }
+    }
+
+    private void closeGuarded() {
         clearSteps();
         if (reducer != null) {
             reducer.close();  // waits for work in progress, which may use the replica

@@ -25,7 +25,7 @@ final class DenseStack {
         int[] cur = ins;
         int first = ctx.registry().size();
         for (int i = 0; i < widths.length; i++) {
-            layers.add(new Linear(ctx.backend(), name + "." + i, role, cur, widths[i], ctx.rng(), ctx.registry()));
+            layers.add(Linear.create(ctx, name + "." + i, role, cur, widths[i]));
             cur = new int[] {widths[i]};
         }
         params.addAll(ctx.registry().subList(first, ctx.registry().size()));

@@ -16,33 +16,56 @@ public final class Linear {
     private final Param bias;
     private final int out;
 
-    Linear(Backend be, String name, Param.Role role, int[] ins, int out, SplittableRandom rng, List<Param> registry) {
+    Linear(Backend be, String name, Param.Role role, int[] ins, int out, SplittableRandom rng, List<Param> registry,
+            ParameterPlan plan) {
         if (out <= 0) {
             throw new IllegalArgumentException(name + ": output width must be positive, got " + out);
         }
-        int fanIn = 0;
+        long fanIn = 0;
         for (int in : ins) {
             if (in <= 0) {
                 throw new IllegalArgumentException(name + ": input width must be positive, got " + in);
             }
             fanIn += in;
         }
-        double bound = 1 / Math.sqrt(fanIn);
         this.weights = new ArrayList<>();
+        this.out = out;
+        if (plan != null) {
+            for (int i = 0; i < ins.length; i++) {
+                plan.add(name + ".w" + i, ins[i], out);
+            }
+            plan.add(name + ".b", out);
+            this.bias = null;
+            return;
+        }
+        double bound = 1 / Math.sqrt(fanIn);
         for (int i = 0; i < ins.length; i++) {
-            Param w = new Param(name + ".w" + i, role, be.fromArray(uniform(rng, ins[i] * out, bound), ins[i], out));
+            long n = (long) ins[i] * out;
+            if (n > ParameterPlan.MAX_TENSOR_VALUES) {
+                throw new IllegalArgumentException(name + ".w" + i + ": a weight of [" + ins[i] + ", " + out + "] has "
+                        + n + " values, more than one tensor can hold (" + ParameterPlan.MAX_TENSOR_VALUES + ")");
+            }
+            Param w = new Param(name + ".w" + i, role, be.fromArray(uniform(rng, (int) n, bound), ins[i], out));
             registry.add(w);
             weights.add(w);
         }
         this.bias = new Param(name + ".b", role, be.fromArray(uniform(rng, out, bound), out));
         registry.add(bias);
-        this.out = out;
     }
 
     /** A layer whose parameters are appended to {@code registry}. */
     public static Linear create(Backend be, String name, Param.Role role, int[] ins, int out, SplittableRandom rng,
             List<Param> registry) {
-        return new Linear(be, name, role, ins, out, rng, registry);
+        return new Linear(be, name, role, ins, out, rng, registry, null);
+    }
+
+    /**
+     * A layer made in {@code ctx}: its parameters drawn from the context's stream and appended to its registry, or,
+     * in a planning context, only their sizes reported to the plan (the layer then holds no parameters and cannot
+     * run).
+     */
+    public static Linear create(CellContext ctx, String name, Param.Role role, int[] ins, int out) {
+        return new Linear(ctx.backend(), name, role, ins, out, ctx.rng(), ctx.registry(), ctx.plan());
     }
 
     private static float[] uniform(SplittableRandom rng, int n, double bound) {

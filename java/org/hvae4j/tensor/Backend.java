@@ -128,6 +128,12 @@ public abstract class Backend {
     public abstract String describe();
 
     /** Counters of this backend's caching allocator. */
+    /**
+     * Bytes of memory this backend can hold tensors in, for size checks before allocation: the machine's physical
+     * memory on the CPU, the device memory free now (plus what this backend's cache holds) on a GPU.
+     */
+    public abstract long memoryCapacity();
+
     public CachingAllocator.Stats memoryStats() {
         return allocator.stats();
     }

@@ -43,6 +43,18 @@ final class CpuBackend extends Backend {
     }
 
     @Override
+    public long memoryCapacity() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            long total = os.getTotalMemorySize();
+            if (total > 0) {
+                return total;
+            }
+        }
+        return Long.MAX_VALUE;   // unknown: allocation failures still name their size
+    }
+
+    @Override
     public String describe() {
         return "cpu (" + Runtime.getRuntime().availableProcessors() + " cores, OpenBLAS "
                 + Integer.getInteger("hvae4j.blas.threads", 1) + " thread per product)";

@@ -100,6 +100,16 @@ final class CudaBackend extends Backend {
     }
 
     @Override
+    public long memoryCapacity() {
+        CudaKernels.checkCuda(cudart.cudaSetDevice(index), "cudaSetDevice");
+        try (org.bytedeco.javacpp.SizeTPointer free = new org.bytedeco.javacpp.SizeTPointer(1);
+                org.bytedeco.javacpp.SizeTPointer total = new org.bytedeco.javacpp.SizeTPointer(1)) {
+            CudaKernels.checkCuda(cudart.cudaMemGetInfo(free, total), "cudaMemGetInfo");
+            return free.get() + memoryStats().bytesCached();
+        }
+    }
+
+    @Override
     public String describe() {
         return description;
     }
