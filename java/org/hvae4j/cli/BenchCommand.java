@@ -65,7 +65,7 @@ final class BenchCommand extends CliCommand {
 
     @Override
     void execute() throws Exception {
-        Backend backend = common.backend();
+        Backend backend = backend();
         Dataset d = data.load();
         if (!json) {
             println("device %s; data %s (%d x %d)", backend.describe(), d.name(), d.rows(), d.cols());

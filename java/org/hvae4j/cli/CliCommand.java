@@ -21,6 +21,17 @@ abstract class CliCommand implements Callable<Integer> {
         return main != null ? main.out() : System.out;
     }
 
+    /** The backend of {@code --device}; with {@code auto} on a machine without a usable GPU, says why it is the CPU. */
+    org.hvae4j.tensor.Backend backend() {
+        org.hvae4j.tensor.Backend b = common.backend();
+        if (common.device.trim().equalsIgnoreCase("auto") && !b.device().isCuda()
+                && org.hvae4j.tensor.Backend.autoFallbackReason() != null) {
+            println("device auto: the CPU, as CUDA is not usable here (%s)",
+                    org.hvae4j.tensor.Backend.autoFallbackReason());
+        }
+        return b;
+    }
+
     PrintStream err() {
         return main != null ? main.err() : System.err;
     }

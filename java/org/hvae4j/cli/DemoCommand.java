@@ -131,7 +131,7 @@ final class DemoCommand extends CliCommand {
 
     @Override
     void execute() throws Exception {
-        Backend backend = common.backend();
+        Backend backend = backend();
         if (out == null) {
             out = timestampedRunDirectory("demo");
         }

@@ -50,8 +50,9 @@ final class Failures {
 
     private static String message(Throwable e) {
         String m = e.getMessage();
-        if (e instanceof UncheckedIOException && e.getCause() != null) {
-            m = e.getCause().getMessage();
+        if (e instanceof UncheckedIOException && e.getCause() != null
+                && (m == null || m.equals(e.getCause().toString()))) {
+            m = e.getCause().getMessage();   // no message of its own: the cause's
         }
         if (m == null || m.isBlank()) {
             return e.getClass().getSimpleName();
@@ -59,7 +60,10 @@ final class Failures {
         boolean ours = e instanceof CommandLine.ParameterException || e instanceof IllegalArgumentException
                 || e instanceof ConfigException || e instanceof DataException
                 || e instanceof Checkpoint.CheckpointException || e instanceof BackendUnavailableException
-                || e instanceof org.hvae4j.model.TrainingDivergedException;
+                || e instanceof org.hvae4j.model.TrainingDivergedException
+                || e instanceof java.util.ConcurrentModificationException
+                || e instanceof java.io.IOException && m.contains("could not write")
+                || e instanceof UncheckedIOException && m.contains("could not write");
         String line = m.strip().lines().findFirst().orElse(m);
         return ours ? line : e.getClass().getSimpleName() + ": " + line;
     }

@@ -46,7 +46,20 @@ public final class Main implements Runnable {
         cl.setErr(new PrintWriter(err, true));
         cl.setParameterExceptionHandler((e, a) -> Failures.report(e, verbose, err, e.getCommandLine()));
         cl.setExecutionExceptionHandler((e, c, r) -> Failures.report(e, verbose, err, c));
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (LinkageError | OutOfMemoryError e) {
+            // An Error picocli does not handle: a native library that cannot be loaded (its extraction into
+            // ~/.javacpp/cache failing on a full disk, say), or memory. One line, like every other failure.
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            err.println("hvae4j: error: " + (e instanceof LinkageError ? "a native library could not be loaded: "
+                    : "out of memory: ") + why.strip().lines().findFirst().orElse(why));
+            if (verbose) {
+                e.printStackTrace(err);
+            }
+            err.flush();
+            return Failures.OTHER;
+        }
     }
 
     private final PrintStream out;

@@ -16,8 +16,9 @@ abstract class ModelCommand extends CliCommand {
 
     @Override
     final void execute() throws Exception {
+        org.hvae4j.tensor.Backend be = backend();
         checkpoint.warnIfDiverged(this);
-        try (Hvae model = checkpoint.load(common.backend())) {
+        try (Hvae model = checkpoint.load(be)) {
             run(model, new Evaluator(model, seed));
         }
     }

@@ -116,7 +116,7 @@ final class TrainCommand extends CliCommand {
     }
 
     private void train(Path file, Checkpoint.Info info) throws Exception {
-        Backend backend = common.backend();
+        Backend backend = backend();
         Splits splits = Splits.of(data, testData, holdout);
         Dataset train = splits.train();
         Trainer trainer;

@@ -54,8 +54,8 @@ final class TrainingOptions {
     Integer workers;
 
     @Option(names = "--graph",
-            description = "capture each training step once as a CUDA graph and replay it (GPU; one worker; not with "
-                    + "free bits or REINFORCE layers). On the CPU the same step runs uncaptured.")
+            description = "capture each training step once as a CUDA graph and replay it (GPU; one worker). On the "
+                    + "CPU the same step runs uncaptured.")
     boolean graph;
 
     /** Training workers for {@code backend}: the flag, or 2 on a multi-core CPU and 1 on a GPU (1 with --graph). */

@@ -194,6 +194,10 @@ public final class Datasets {
                 Path labels = siblingLabels(p);
                 return IdxReader.read(p, labels, p.getFileName().toString(), 0);
             }
+            if (IdxReader.looksBinary(p)) {
+                // Not text, so not CSV: read as IDX, whose reader names what is wrong with the header.
+                return IdxReader.read(p, null, p.getFileName().toString(), 0);
+            }
             CsvReader reader = label == null ? CsvReader.features()
                     : label.chars().allMatch(Character::isDigit) ? CsvReader.labelColumn(Integer.parseInt(label))
                     : CsvReader.labelColumn(label);

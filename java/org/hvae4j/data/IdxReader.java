@@ -149,6 +149,24 @@ public final class IdxReader {
         }
     }
 
+    /**
+     * Whether a file (gzip-compressed or not) is binary rather than text: a NUL byte in its first 4 KiB. CSV files
+     * never hold one; IDX headers start with two.
+     */
+    public static boolean looksBinary(Path file) {
+        try (InputStream in = open(file)) {
+            byte[] head = decompress(in).readNBytes(4096);
+            for (byte b : head) {
+                if (b == 0) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (IOException | DataException e) {
+            return false;
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------
 
     private static Images readImages(InputStream raw, String name, Path path) {

@@ -96,6 +96,13 @@ public final class AtomicFiles {
     /** An IOException whose message names the target (the system's messages often do not). */
     private static IOException failed(Path target, IOException e) {
         String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root != e && root.getMessage() != null && !why.contains(root.getMessage())) {
+            why += " (" + root.getMessage() + ")";   // ImageIO's "I/O error writing PNG file!" hides the disk's reason
+        }
         if (why.contains(target.toString())) {
             return e;
         }

@@ -193,6 +193,17 @@ public final class Plots {
      *
      * @see #trainingCurves(Path, MetricsTable, List, XAxis)
      */
+    /**
+     * Fails with a clear message when XChart, an optional dependency of the library (the command-line program has it),
+     * is missing from the class path.
+     */
+    static void requireXChart() {
+        if (Plots.class.getClassLoader().getResource("org/knowm/xchart/XYChart.class") == null) {
+            throw new IllegalStateException("plots need XChart on the class path: add the dependency "
+                    + "org.knowm.xchart:xchart:3.8.8 (an optional dependency of hvae4j)");
+        }
+    }
+
     public static void trainingCurves(Path png, MetricsTable table, List<String> elboSeries) throws IOException {
         trainingCurves(png, table, elboSeries, XAxis.AUTO);
     }
@@ -220,6 +231,7 @@ public final class Plots {
 
     /** The image of {@link #trainingCurves(Path, MetricsTable, List, XAxis)}. */
     public static BufferedImage renderTrainingCurves(MetricsTable table, List<String> elboSeries, XAxis xAxis) {
+        requireXChart();
         Objects.requireNonNull(table, "table");
         Objects.requireNonNull(elboSeries, "elboSeries");
         Objects.requireNonNull(xAxis, "xAxis");
@@ -303,6 +315,7 @@ public final class Plots {
      * @throws IllegalArgumentException when there are no panels or more than {@value #MAX_PANELS}
      */
     public static void scatterPanels(Path png, List<Panel> panels, boolean shareAxes) throws IOException {
+        requireXChart();
         Objects.requireNonNull(png, "png");
         ImageGrid.writePng(png, renderScatterPanels(panels, shareAxes));
     }

@@ -65,6 +65,10 @@ public final class Progress implements AutoCloseable {
     private long lastBarMessageNanos;
     private boolean closed;
 
+    /** Whether the optional progressbar library is on the class path. */
+    static final boolean BAR_AVAILABLE = Progress.class.getClassLoader()
+            .getResource("me/tongfei/progressbar/ProgressBarBuilder.class") != null;
+
     private Progress(Builder b) {
         this.task = b.task;
         this.totalSteps = b.totalSteps;
@@ -83,7 +87,7 @@ public final class Progress implements AutoCloseable {
             case PLAIN -> true;
             case BAR -> false;
             case AUTO -> System.console() == null;
-        };
+        } || !BAR_AVAILABLE;   // progressbar is an optional dependency: without it, plain lines
         if (plain) {
             this.bar = null;
             StringBuilder sb = new StringBuilder(task).append(": ").append(String.format(Locale.ROOT, "%,d", totalSteps))

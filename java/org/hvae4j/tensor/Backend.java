@@ -38,6 +38,9 @@ public abstract class Backend {
      * CUDA runtime or cuBLAS cannot be loaded, or there is no such device. The CUDA libraries are first touched
      * here: CPU-only use never loads them.
      */
+    /** The version of the JavaCPP CUDA presets this build is compiled against. */
+    static final String CUDA_PRESETS = "13.1-9.19-1.5.13";
+
     public static Backend cuda(int index) {
         if (index < 0) {
             throw new IllegalArgumentException("CUDA device index must be >= 0, got " + index);
@@ -55,6 +58,11 @@ public abstract class Backend {
     }
 
     private static Backend createCuda(int index) {
+        if (Backend.class.getClassLoader().getResource("org/bytedeco/cuda/global/cudart.class") == null) {
+            throw new BackendUnavailableException("the JavaCPP CUDA presets are not on the class path: for GPU use add "
+                    + "the dependencies org.bytedeco:cuda:" + CUDA_PRESETS + " and org.bytedeco:cuda:" + CUDA_PRESETS
+                    + ":linux-x86_64 (optional dependencies of hvae4j; see its README)", null);
+        }
         try {
             // By name, so that no class of the CUDA path is loaded before a CUDA backend is asked for.
             Class<?> c = Class.forName("org.hvae4j.tensor.CudaBackend", true, Backend.class.getClassLoader());
@@ -67,6 +75,14 @@ public abstract class Backend {
         } catch (ReflectiveOperationException | LinkageError e) {
             throw new BackendUnavailableException("CUDA backend unavailable: " + rootMessage(e), e);
         }
+    }
+
+    /**
+     * Why the last {@link #auto()} fell back to the CPU (null when it did not, or was not called): the message of the
+     * CUDA backend's failure.
+     */
+    public static String autoFallbackReason() {
+        return autoFallbackLogged;
     }
 
     /** CUDA device 0 when usable, otherwise the CPU (logging why, once). */

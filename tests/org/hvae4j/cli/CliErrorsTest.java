@@ -81,6 +81,70 @@ class CliErrorsTest {
     }
 
     @Test
+    void strictConfiguration() throws IOException {
+        Path typo = tmp.resolve("typo.yaml");
+        Files.writeString(typo, "model:\n  latents:\n    - {type: gaussian, size: 8, hiden: [500]}\n");
+        fails(Failures.USAGE, "unknown field 'hiden' in latent 1", "train", "--config", typo.toString(), "--limit",
+                "100", "--device", "cpu", "--out", tmp.resolve("o1").toString());
+        fails(Failures.USAGE, "an estimator is chosen for Bernoulli latents only", "train", "--latent",
+                "gaussian:8:st", "--limit", "100", "--device", "cpu", "--out", tmp.resolve("o2").toString());
+        Path dup = tmp.resolve("dup.yaml");
+        Files.writeString(dup, "training:\n  epochs: 3\n  batchSize: 50\n  epochs: 5\n");
+        fails(Failures.USAGE, "Duplicate field 'epochs'", "train", "--config", dup.toString(), "--limit", "100",
+                "--device", "cpu", "--out", tmp.resolve("o3").toString());
+        for (String epochs : new String[] {"1.7", "0", "10000000000000"}) {
+            Path bad = tmp.resolve("epochs-" + epochs + ".yaml");
+            Files.writeString(bad, "training:\n  epochs: " + epochs + "\n");
+            fails(Failures.USAGE, "training field 'epochs' must be an integer in [1, 2147483647], got", "train",
+                    "--config", bad.toString(), "--limit", "100", "--device", "cpu", "--out",
+                    tmp.resolve("o4").toString());
+        }
+        Path clip = tmp.resolve("clip.yaml");
+        Files.writeString(clip, "training:\n  clipNorm: -1\n");
+        fails(Failures.USAGE, "'clipNorm' must be > 0", "train", "--config", clip.toString(), "--limit", "100",
+                "--device", "cpu", "--out", tmp.resolve("o5").toString());
+    }
+
+    @Test
+    void aBinaryFileThatIsNotIdxIsNotReadAsCsv() throws IOException {
+        Path bin = tmp.resolve("images.bin");
+        Files.write(bin, new byte[] {0, 0, 9, 3, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2, 3, 4});
+        String err = fails(Failures.DATA, "images.bin", "train", "--data", bin.toString(), "--device", "cpu",
+                "--out", tmp.resolve("o").toString());
+        assertTrue(err.contains("magic 0x00000903"), err);
+        assertTrue(err.chars().allMatch(ch -> ch >= 32 && ch < 127 || ch == '\n'), "no binary garbage: " + err);
+    }
+
+    @Test
+    void evalAndScoreRefuseDataABernoulliModelCannotScore() throws IOException {
+        Path run = tmp.resolve("run");
+        Cli t = Cli.run("train", "--latents", "4", "--hidden", "16", "--limit", "200", "--epochs", "1", "--eval-k",
+                "2", "--device", "cpu", "--plain", "--out", run.toString());
+        assertEquals(0, t.code(), t::toString);
+        Path csv = tmp.resolve("scaled.csv");
+        StringBuilder sb = new StringBuilder();
+        for (int r = 0; r < 3; r++) {
+            for (int c = 0; c < 784; c++) {
+                sb.append(c == 0 ? "" : ",").append(c == 10 ? "255" : "0");
+            }
+            sb.append('\n');
+        }
+        Files.writeString(csv, sb);
+        fails(Failures.USAGE, "outside [0, 1]", "eval", "-c", run.toString(), "--data", csv.toString(), "--device",
+                "cpu");
+        fails(Failures.USAGE, "outside [0, 1]", "score", "-c", run.toString(), "--data", csv.toString(), "--device",
+                "cpu", "--out", tmp.resolve("s.csv").toString());
+    }
+
+    @Test
+    void autoSaysWhyItUsesTheCpu() {
+        Cli r = Cli.run("sample", "-c", tmp.resolve("none.hvae").toString());
+        if (!Backend.auto().device().isCuda()) {
+            assertTrue(r.out().contains("device auto: the CPU, as CUDA is not usable here ("), r::toString);
+        }
+    }
+
+    @Test
     void cudaWithoutGpu() {
         boolean cuda;
         try {
