@@ -17,12 +17,14 @@ import picocli.CommandLine.Option;
  * overriding the one before; the input dimension and the class count come from the data.
  */
 final class ModelOptions {
-    static final String DEFAULT_PRESET = "g2";
+    static final String DEFAULT_PRESET = "g2-relu";
     static final List<Integer> DEFAULT_HIDDEN = List.of(200, 200);
 
     @Option(names = "--model", paramLabel = "NAME",
-            description = "preset architecture: g2 (two Gaussian layers 100 and 50, the default), g1 "
-                    + "(784-200-200-z50) or b2 (two Bernoulli layers), after Burda et al.")
+            description = "preset architecture: g2-relu (the default: two Gaussian layers 100 and 50, hidden "
+                    + "layers [200,200] and [100,100], ReLU), or after Burda et al. (tanh): g1 (784-200-200-z50), g2 "
+                    + "(g2-relu's layers with tanh), b2 (two Bernoulli layers), l2 and r2 (g2 with ladder and "
+                    + "residual inference)")
     String preset;
 
     @Option(names = "--config", paramLabel = "FILE",
@@ -47,7 +49,8 @@ final class ModelOptions {
                     + "default otherwise) or gaussian:SIGMA")
     String likelihood;
 
-    @Option(names = "--activation", paramLabel = "NAME", description = "tanh (default), relu, softplus, silu, elu...")
+    @Option(names = "--activation", paramLabel = "NAME", description = "relu (the default preset's; the Burda presets use tanh), tanh, softplus, silu, "
+            + "elu...")
     String activation;
 
     @Option(names = "--inference", paramLabel = "KIND", description = "bottom-up (default), ladder or residual")

@@ -131,7 +131,7 @@ final class TrainCommand extends CliCommand {
         } else {
             ConfigFile cf = model.configFile();
             ModelSpec spec = model.spec(train, cf);
-            TrainConfig cfg = training.config(cf);
+            TrainConfig cfg = training.config(cf, spec);
             trainer = new Trainer(new Hvae(spec, backend, cfg.seed()), cfg);
         }
         recordDataOptions(trainer);
@@ -155,7 +155,8 @@ final class TrainCommand extends CliCommand {
             if (m.spec().inference() == org.hvae4j.model.Inference.LADDER
                     && cfg.objective().kind() == org.hvae4j.model.Objective.Kind.ELBO && cfg.objective().freeBits() == 0) {
                 println("note: with ladder inference and the plain ELBO a layer often collapses onto its prior (and KL "
-                        + "warm-up from 0 collapses every layer): see docs/RESULTS.md; --free-bits 2 keeps them");
+                        + "warm-up from 0 collapses every layer, so it is off by default here): see docs/RESULTS.md; "
+                        + "--free-bits 2 keeps them");
             }
             int perEpoch = train.rows() < cfg.batchSize() ? 0
                     : Batcher.of(train, cfg.batchSize(), cfg.seed()).withDropLast(true).batchesPerEpoch();

@@ -7,7 +7,12 @@ import picocli.CommandLine.Option;
 
 /** How to train: defaults, then the configuration file's {@code training:} section, then these flags. */
 final class TrainingOptions {
-    static final int DEFAULT_EPOCHS = 10;
+    static final int DEFAULT_EPOCHS = 100;
+    /**
+     * KL warm-up unless given: 4,500 steps (50 epochs of the embedded digits, 7.5 of Fashion-MNIST), except for ladder
+     * inference, which warm-up from 0 collapses (docs/RESULTS.md), and for single-layer models, which do not need it.
+     */
+    static final long DEFAULT_KL_WARMUP = 4500;
 
     @Option(names = "--epochs", paramLabel = "N", converter = Converters.PositiveInt.class,
             description = "epochs in total (default " + DEFAULT_EPOCHS + "; with --resume: train until N)")
@@ -37,7 +42,8 @@ final class TrainingOptions {
     Double freeBits;
 
     @Option(names = "--kl-warmup", paramLabel = "STEPS", converter = Converters.NonNegativeInt.class,
-            description = "steps over which the KL weight rises from 0 to 1 (default 0: none)")
+            description = "steps over which the KL weight rises from 0 to 1 (default " + DEFAULT_KL_WARMUP
+                    + " for hierarchies with bottom-up or residual inference, else 0: none)")
     Integer klWarmup;
 
     @Option(names = "--weight-decay", paramLabel = "W", converter = Converters.NonNegativeDouble.class,
@@ -76,8 +82,12 @@ final class TrainingOptions {
     }
 
     /** The training configuration: defaults, {@code file}'s section, then the flags given. */
-    TrainConfig config(ConfigFile file) {
+    /** The training configuration of a new run of {@code spec}: defaults, then the file, then the flags. */
+    TrainConfig config(ConfigFile file, org.hvae4j.model.ModelSpec spec) {
         Map<String, Object> m = new LinkedHashMap<>(TrainConfig.defaults(DEFAULT_EPOCHS).toMap());
+        if (spec.latents().size() > 1 && spec.inference() != org.hvae4j.model.Inference.LADDER) {
+            m.put("klWarmupSteps", DEFAULT_KL_WARMUP);
+        }
         m.putAll(file.training());
         put(m, "epochs", epochs);
         put(m, "batchSize", batch);

@@ -232,49 +232,7 @@ public final class Plots {
     /** The image of {@link #trainingCurves(Path, MetricsTable, List, XAxis)}. */
     public static BufferedImage renderTrainingCurves(MetricsTable table, List<String> elboSeries, XAxis xAxis) {
         requireXChart();
-        Objects.requireNonNull(table, "table");
-        Objects.requireNonNull(elboSeries, "elboSeries");
-        Objects.requireNonNull(xAxis, "xAxis");
-        List<MetricsTable.Row> rows = table.rows();
-        if (rows.isEmpty()) throw new IllegalArgumentException("metrics table has no rows to plot");
-        List<String> columns = rows.get(0).columns();
-        List<String> elbo = new ArrayList<>();
-        if (elboSeries.isEmpty()) {
-            for (String c : columns) if (c.toLowerCase(Locale.ROOT).contains("elbo")) elbo.add(c);
-        } else {
-            for (String c : elboSeries) {
-                if (!columns.contains(c)) {
-                    throw new IllegalArgumentException("no column '" + c + "' in the metrics table; the columns are "
-                            + columns);
-                }
-                elbo.add(c);
-            }
-        }
-        List<String> kl = new ArrayList<>();
-        for (String c : columns) if (c.startsWith(KL_PREFIX) && !elbo.contains(c)) kl.add(c);
-
-        boolean byEpoch = switch (xAxis) {
-            case EPOCH -> true;
-            case STEP -> false;
-            case AUTO -> rows.stream().mapToLong(MetricsTable.Row::epoch).distinct().count() == rows.size()
-                    || rows.stream().mapToLong(MetricsTable.Row::step).distinct().count() == 1;
-        };
-        double[] x = new double[rows.size()];
-        for (int i = 0; i < x.length; i++) x[i] = byEpoch ? rows.get(i).epoch() : rows.get(i).step();
-        String xTitle = byEpoch ? "epoch" : "step";
-
-        List<XYChart> charts = new ArrayList<>();
-        XYChart a = curveChart("ELBO", xTitle, "ELBO", rows, x, elbo, true);
-        if (a != null) charts.add(a);
-        XYChart b = curveChart("KL divergence per layer", xTitle, "KL", rows, x, kl, false);
-        if (b != null) charts.add(b);
-        if (charts.isEmpty()) {
-            throw new IllegalArgumentException("nothing to plot: the ELBO columns " + elbo + " and the KL columns "
-                    + kl + " have no finite value");
-        }
-        List<BufferedImage> images = new ArrayList<>();
-        for (XYChart c : charts) images.add(BitmapEncoder.getBufferedImage(c));
-        return stack(images, true);
+        return Render.trainingCurves(table, elboSeries, xAxis);
     }
 
     /**
@@ -322,105 +280,13 @@ public final class Plots {
 
     /** The image of {@link #scatterPanels(Path, List, boolean)}. */
     public static BufferedImage renderScatterPanels(List<Panel> panels, boolean shareAxes) {
-        Objects.requireNonNull(panels, "panels");
-        if (panels.isEmpty()) throw new IllegalArgumentException("panels is empty");
-        if (panels.size() > MAX_PANELS) {
-            throw new IllegalArgumentException(panels.size() + " panels, more than " + MAX_PANELS);
-        }
-        double[] shared = shareAxes ? bounds(panels) : null;
-        List<BufferedImage> images = new ArrayList<>();
-        for (Panel p : panels) {
-            Objects.requireNonNull(p, "panel");
-            double[] r = shared != null ? shared : bounds(List.of(p));
-            XYChart chart = new XYChartBuilder().width(SCATTER_PANEL_SIZE).height(SCATTER_PANEL_SIZE)
-                    .title(p.title()).xAxisTitle("x1").yAxisTitle("x2").build();
-            XYStyler st = chart.getStyler();
-            style(st);
-            st.setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-            st.setLegendPosition(Styler.LegendPosition.OutsideS);
-            st.setLegendLayout(Styler.LegendLayout.Horizontal);
-            st.setMarkerSize(4);
-            st.setXAxisMin(r[0]).setXAxisMax(r[1]).setYAxisMin(r[2]).setYAxisMax(r[3]);
-            int k = 0;
-            for (Series s : p.series()) {
-                double[][] xy = finitePoints(s.x, s.y);
-                Color c = PALETTE[k++ % PALETTE.length];
-                if (xy[0].length == 0) continue;
-                XYSeries xs = chart.addSeries(s.name(), xy[0], xy[1]);
-                xs.setMarker(SeriesMarkers.CIRCLE);
-                xs.setMarkerColor(new Color(c.getRed(), c.getGreen(), c.getBlue(), 120));
-            }
-            images.add(BitmapEncoder.getBufferedImage(chart));
-        }
-        return stack(images, false);
+        requireXChart();
+        return Render.scatterPanels(panels, shareAxes);
     }
 
-    private static XYChart curveChart(String title, String xTitle, String yTitle, List<MetricsTable.Row> rows,
-                                      double[] x, List<String> names, boolean robustLow) {
-        XYChart chart = new XYChartBuilder().width(CURVE_WIDTH).height(CURVE_PANEL_HEIGHT).title(title)
-                .xAxisTitle(xTitle).yAxisTitle(yTitle).build();
-        XYStyler st = chart.getStyler();
-        style(st);
-        // Legend below, so both stacked panels have the same plot width and their x axes line up.
-        st.setLegendPosition(Styler.LegendPosition.OutsideS);
-        st.setLegendLayout(Styler.LegendLayout.Horizontal);
-        st.setXAxisTickMarkSpacingHint(110);
-        st.setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
-        st.setMarkerSize(6);
-        double xMin = Arrays.stream(x).min().orElse(0);
-        double xMax = Arrays.stream(x).max().orElse(0);
-        double early = xMin + 0.1 * (xMax - xMin);
-        double lo = Double.POSITIVE_INFINITY;
-        double loAll = Double.POSITIVE_INFINITY;
-        double hi = Double.NEGATIVE_INFINITY;
-        int k = 0;
-        int drawn = 0;
-        for (String name : names) {
-            Color color = PALETTE[k++ % PALETTE.length];
-            int col = rows.get(0).columns().indexOf(name);
-            double[] y = new double[rows.size()];
-            for (int i = 0; i < y.length; i++) y[i] = rows.get(i).value(col);
-            double[][] xy = finitePoints(x, y);
-            if (xy[0].length == 0) continue;
-            for (int i = 0; i < xy[0].length; i++) {
-                double v = xy[1][i];
-                hi = Math.max(hi, v);
-                loAll = Math.min(loAll, v);
-                if (xy[0][i] >= early) lo = Math.min(lo, v);
-            }
-            XYSeries s = chart.addSeries(name, xy[0], xy[1]);
-            s.setLineColor(color);
-            s.setMarkerColor(color);
-            s.setLineStyle(SeriesLines.SOLID);
-            s.setMarker(xy[0].length <= MARKER_LIMIT ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
-            drawn++;
-        }
-        if (drawn == 0) return null;
-        // Cut off the first tenth of the x range only when it would take most of the y range.
-        boolean cut = robustLow && lo != Double.POSITIVE_INFINITY && hi - loAll > 3 * (hi - lo);
-        double low = cut ? lo : loAll;
-        double pad = 0.05 * (hi - low);
-        if (!(pad > 0)) pad = Math.max(1e-3, Math.abs(hi) * 0.05);
-        st.setYAxisMin(low - pad).setYAxisMax(hi + pad);
-        // Steps from near 0 start the axis at 0, so ticks fall on round numbers.
-        double axisMin = xMin >= 0 && xMin <= 0.05 * xMax ? 0 : xMin;
-        if (xMax > axisMin) st.setXAxisMin(axisMin).setXAxisMax(xMax);
-        return chart;
-    }
 
-    private static void style(XYStyler st) {
-        st.setChartBackgroundColor(Color.WHITE);
-        st.setPlotBackgroundColor(Color.WHITE);
-        st.setPlotBorderColor(new Color(0x999999));
-        st.setPlotGridLinesColor(new Color(0xE0E0E0));
-        st.setLegendBorderColor(new Color(0xCCCCCC));
-        st.setChartTitleBoxVisible(false);
-        st.setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-        st.setAxisTitleFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-        st.setLegendFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        st.setSeriesColors(PALETTE);
-        st.setAntiAlias(true);
-    }
+
+
 
     /** {xMin, xMax, yMin, yMax} of the finite points of the panels, with a 5% margin. */
     private static double[] bounds(List<Panel> panels) {
@@ -481,5 +347,160 @@ public final class Plots {
             g.dispose();
         }
         return out;
+    }
+
+    /**
+     * The code that touches XChart, apart from Plots itself, so that the class Plots loads and links without XChart
+     * on the class path (it is an optional dependency) and {@link #requireXChart} can say so.
+     */
+    private static final class Render {
+        private Render() {}
+
+        static BufferedImage trainingCurves(MetricsTable table, List<String> elboSeries, XAxis xAxis) {
+            Objects.requireNonNull(table, "table");
+            Objects.requireNonNull(elboSeries, "elboSeries");
+            Objects.requireNonNull(xAxis, "xAxis");
+            List<MetricsTable.Row> rows = table.rows();
+            if (rows.isEmpty()) throw new IllegalArgumentException("metrics table has no rows to plot");
+            List<String> columns = rows.get(0).columns();
+            List<String> elbo = new ArrayList<>();
+            if (elboSeries.isEmpty()) {
+                for (String c : columns) if (c.toLowerCase(Locale.ROOT).contains("elbo")) elbo.add(c);
+            } else {
+                for (String c : elboSeries) {
+                    if (!columns.contains(c)) {
+                        throw new IllegalArgumentException("no column '" + c + "' in the metrics table; the columns are "
+                                + columns);
+                    }
+                    elbo.add(c);
+                }
+            }
+            List<String> kl = new ArrayList<>();
+            for (String c : columns) if (c.startsWith(KL_PREFIX) && !elbo.contains(c)) kl.add(c);
+
+            boolean byEpoch = switch (xAxis) {
+                case EPOCH -> true;
+                case STEP -> false;
+                case AUTO -> rows.stream().mapToLong(MetricsTable.Row::epoch).distinct().count() == rows.size()
+                        || rows.stream().mapToLong(MetricsTable.Row::step).distinct().count() == 1;
+            };
+            double[] x = new double[rows.size()];
+            for (int i = 0; i < x.length; i++) x[i] = byEpoch ? rows.get(i).epoch() : rows.get(i).step();
+            String xTitle = byEpoch ? "epoch" : "step";
+
+            List<XYChart> charts = new ArrayList<>();
+            XYChart a = curveChart("ELBO", xTitle, "ELBO", rows, x, elbo, true);
+            if (a != null) charts.add(a);
+            XYChart b = curveChart("KL divergence per layer", xTitle, "KL", rows, x, kl, false);
+            if (b != null) charts.add(b);
+            if (charts.isEmpty()) {
+                throw new IllegalArgumentException("nothing to plot: the ELBO columns " + elbo + " and the KL columns "
+                        + kl + " have no finite value");
+            }
+            List<BufferedImage> images = new ArrayList<>();
+            for (XYChart c : charts) images.add(BitmapEncoder.getBufferedImage(c));
+            return stack(images, true);
+    }
+
+        static BufferedImage scatterPanels(List<Panel> panels, boolean shareAxes) {
+            Objects.requireNonNull(panels, "panels");
+            if (panels.isEmpty()) throw new IllegalArgumentException("panels is empty");
+            if (panels.size() > MAX_PANELS) {
+                throw new IllegalArgumentException(panels.size() + " panels, more than " + MAX_PANELS);
+            }
+            double[] shared = shareAxes ? bounds(panels) : null;
+            List<BufferedImage> images = new ArrayList<>();
+            for (Panel p : panels) {
+                Objects.requireNonNull(p, "panel");
+                double[] r = shared != null ? shared : bounds(List.of(p));
+                XYChart chart = new XYChartBuilder().width(SCATTER_PANEL_SIZE).height(SCATTER_PANEL_SIZE)
+                        .title(p.title()).xAxisTitle("x1").yAxisTitle("x2").build();
+                XYStyler st = chart.getStyler();
+                style(st);
+                st.setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+                st.setLegendPosition(Styler.LegendPosition.OutsideS);
+                st.setLegendLayout(Styler.LegendLayout.Horizontal);
+                st.setMarkerSize(4);
+                st.setXAxisMin(r[0]).setXAxisMax(r[1]).setYAxisMin(r[2]).setYAxisMax(r[3]);
+                int k = 0;
+                for (Series s : p.series()) {
+                    double[][] xy = finitePoints(s.x, s.y);
+                    Color c = PALETTE[k++ % PALETTE.length];
+                    if (xy[0].length == 0) continue;
+                    XYSeries xs = chart.addSeries(s.name(), xy[0], xy[1]);
+                    xs.setMarker(SeriesMarkers.CIRCLE);
+                    xs.setMarkerColor(new Color(c.getRed(), c.getGreen(), c.getBlue(), 120));
+                }
+                images.add(BitmapEncoder.getBufferedImage(chart));
+            }
+            return stack(images, false);
+    }
+
+        private static XYChart curveChart(String title, String xTitle, String yTitle, List<MetricsTable.Row> rows,
+                                          double[] x, List<String> names, boolean robustLow) {
+            XYChart chart = new XYChartBuilder().width(CURVE_WIDTH).height(CURVE_PANEL_HEIGHT).title(title)
+                    .xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+            XYStyler st = chart.getStyler();
+            style(st);
+            // Legend below, so both stacked panels have the same plot width and their x axes line up.
+            st.setLegendPosition(Styler.LegendPosition.OutsideS);
+            st.setLegendLayout(Styler.LegendLayout.Horizontal);
+            st.setXAxisTickMarkSpacingHint(110);
+            st.setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+            st.setMarkerSize(6);
+            double xMin = Arrays.stream(x).min().orElse(0);
+            double xMax = Arrays.stream(x).max().orElse(0);
+            double early = xMin + 0.1 * (xMax - xMin);
+            double lo = Double.POSITIVE_INFINITY;
+            double loAll = Double.POSITIVE_INFINITY;
+            double hi = Double.NEGATIVE_INFINITY;
+            int k = 0;
+            int drawn = 0;
+            for (String name : names) {
+                Color color = PALETTE[k++ % PALETTE.length];
+                int col = rows.get(0).columns().indexOf(name);
+                double[] y = new double[rows.size()];
+                for (int i = 0; i < y.length; i++) y[i] = rows.get(i).value(col);
+                double[][] xy = finitePoints(x, y);
+                if (xy[0].length == 0) continue;
+                for (int i = 0; i < xy[0].length; i++) {
+                    double v = xy[1][i];
+                    hi = Math.max(hi, v);
+                    loAll = Math.min(loAll, v);
+                    if (xy[0][i] >= early) lo = Math.min(lo, v);
+                }
+                XYSeries s = chart.addSeries(name, xy[0], xy[1]);
+                s.setLineColor(color);
+                s.setMarkerColor(color);
+                s.setLineStyle(SeriesLines.SOLID);
+                s.setMarker(xy[0].length <= MARKER_LIMIT ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+                drawn++;
+            }
+            if (drawn == 0) return null;
+            // Cut off the first tenth of the x range only when it would take most of the y range.
+            boolean cut = robustLow && lo != Double.POSITIVE_INFINITY && hi - loAll > 3 * (hi - lo);
+            double low = cut ? lo : loAll;
+            double pad = 0.05 * (hi - low);
+            if (!(pad > 0)) pad = Math.max(1e-3, Math.abs(hi) * 0.05);
+            st.setYAxisMin(low - pad).setYAxisMax(hi + pad);
+            // Steps from near 0 start the axis at 0, so ticks fall on round numbers.
+            double axisMin = xMin >= 0 && xMin <= 0.05 * xMax ? 0 : xMin;
+            if (xMax > axisMin) st.setXAxisMin(axisMin).setXAxisMax(xMax);
+            return chart;
+        }
+
+        private static void style(XYStyler st) {
+            st.setChartBackgroundColor(Color.WHITE);
+            st.setPlotBackgroundColor(Color.WHITE);
+            st.setPlotBorderColor(new Color(0x999999));
+            st.setPlotGridLinesColor(new Color(0xE0E0E0));
+            st.setLegendBorderColor(new Color(0xCCCCCC));
+            st.setChartTitleBoxVisible(false);
+            st.setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
+            st.setAxisTitleFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+            st.setLegendFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+            st.setSeriesColors(PALETTE);
+            st.setAntiAlias(true);
+        }
     }
 }
