@@ -97,6 +97,7 @@ final class TrainCommand extends CliCommand {
         if (out == null) {
             out = timestampedRunDirectory(model.name());
         }
+        boolean created = !Files.exists(out);
         try (RunDirectory dir = RunDirectory.claim(out)) {
             boolean sameRun = file != null && Files.isSameFile(file.toAbsolutePath().getParent(), out);
             if (!sameRun && RunDirectory.holdsRun(out)) {
@@ -112,6 +113,20 @@ final class TrainCommand extends CliCommand {
                 }
             }
             train(file, info);
+        } catch (Exception | Error e) {
+            if (created) {
+                removeIfEmpty(out);   // a run that failed before writing anything leaves no directory behind
+            }
+            throw e;
+        }
+    }
+
+    private static void removeIfEmpty(Path dir) {
+        try {
+            Files.deleteIfExists(dir.resolve(RunDirectory.LOCK));
+            Files.deleteIfExists(dir);   // fails, and keeps it, when anything else is inside
+        } catch (java.io.IOException ignored) {
+            // the directory holds outputs: keep it
         }
     }
 

@@ -130,6 +130,14 @@ class CliRunDirectoryTest {
     }
 
     @Test
+    void aRunThatFailsBeforeWritingLeavesNoDirectory() {
+        Path dir = tmp.resolve("never");
+        CliErrorsTest.fails(Failures.USAGE, "unknown objective", concat(new String[] {"train", "--limit", "300",
+            "--objective", "elbow", "--out", dir.toString()}, TINY));
+        assertFalse(Files.exists(dir), "no empty run directory is left behind");
+    }
+
+    @Test
     void staleTemporaryFilesOfKilledWritersAreRemoved() throws IOException {
         Path copy = copyOfRun("stale");
         // a process id that no longer runs: a child that has ended
