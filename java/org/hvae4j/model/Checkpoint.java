@@ -10,6 +10,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -135,23 +137,52 @@ public final class Checkpoint {
 
     /** The header of a checkpoint (see {@link Info}). */
     public static Info info(Path path) {
-        return header(path).info;
+        try (FileChannel ch = open(path)) {
+            return header(path, ch).info;
+        } catch (IOException e) {
+            throw corrupt(path, e.getMessage());
+        }
+    }
+
+    /**
+     * Opens the file once for both of a read's passes (the checksum, then the contents), so that a checkpoint
+     * replaced by a rename between them cannot mix two files.
+     */
+    private static FileChannel open(Path path) {
+        try {
+            return FileChannel.open(path, java.nio.file.StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("checkpoint " + path + " does not exist");
+        } catch (IOException e) {
+            throw corrupt(path, e.getMessage());
+        }
+    }
+
+    /** A stream over {@code ch} from {@code position} that leaves the channel open when closed. */
+    private static InputStream from(FileChannel ch, long position) throws IOException {
+        ch.position(position);
+        return new java.io.FilterInputStream(Channels.newInputStream(ch)) {
+            @Override
+            public void close() {
+                // the channel is closed by its owner
+            }
+        };
     }
 
     /** A verified header and where the arrays start. */
     private record Header(Info info, Map<String, Object> map, long dataOffset) {}
 
     @SuppressWarnings("unchecked")
-    private static Header header(Path path) {
+    private static Header header(Path path, FileChannel ch) {
         try {
-            long size = Files.size(path);
+            long size = ch.size();
             long minimum = MAGIC.length + 8L + 8L;
             if (size < minimum) {
                 throw corrupt(path, "it is truncated (" + size + " bytes)");
             }
             long stored;
             CRC32 crc = new CRC32();
-            try (InputStream in = Files.newInputStream(path)) {
+            try (InputStream in = from(ch, 0)) {
                 byte[] buf = new byte[1 << 20];
                 long left = size - 8;
                 while (left > 0) {
@@ -165,7 +196,7 @@ public final class Checkpoint {
                 stored = new DataInputStream(in).readLong();
             }
             byte[] json;
-            try (DataInputStream d = new DataInputStream(new BufferedInputStream(Files.newInputStream(path)))) {
+            try (DataInputStream d = new DataInputStream(new BufferedInputStream(from(ch, 0)))) {
                 byte[] magic = new byte[MAGIC.length];
                 d.readFully(magic);
                 if (!java.util.Arrays.equals(magic, MAGIC)) {
@@ -274,7 +305,16 @@ public final class Checkpoint {
 
     @SuppressWarnings("unchecked")
     private static Trainer read(Path path, Backend backend, Integer epochs) {
-        Header hd = header(path);
+        try (FileChannel ch = open(path)) {
+            return read(path, ch, backend, epochs);
+        } catch (IOException e) {
+            throw corrupt(path, e.getMessage());
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Trainer read(Path path, FileChannel ch, Backend backend, Integer epochs) {
+        Header hd = header(path, ch);
         Map<String, Object> h = hd.map();
         TrainConfig cfg = epochs == null ? hd.info().config() : hd.info().config().withEpochs(epochs);
         if (!(h.get("parameters") instanceof List<?> list)) {
@@ -283,8 +323,7 @@ public final class Checkpoint {
         List<?> ps = list;
         Hvae model = new Hvae(hd.info().spec(), backend, cfg.seed());
         Trainer t = null;
-        try (InputStream raw = new BufferedInputStream(Files.newInputStream(path), 1 << 20)) {
-            raw.skipNBytes(hd.dataOffset());
+        try (InputStream raw = new BufferedInputStream(from(ch, hd.dataOffset()), 1 << 20)) {
             DataInputStream d = new DataInputStream(raw);
             if (ps.size() != model.parameters().size()) {
                 throw corrupt(path, "it lists " + ps.size() + " parameters, the model has "
