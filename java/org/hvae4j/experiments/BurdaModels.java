@@ -43,8 +43,9 @@ public final class BurdaModels {
      * "g2-relu", the command-line program's default: g2's layers with ReLU instead of tanh. With tanh, g2 sits on the
      * collapsed plateau (the decoder ignoring z1, reconstruction at the data's marginal) for hundreds of steps, and
      * on the 9,000 embedded digits it had not escaped after 100 epochs (IWAE-100 −149.9 nats against g1's −102.8);
-     * the PyTorch twin does the same; with ReLU it escapes in the first epoch (−102.6 after 100 epochs). See
-     * docs/RESULTS.md, "The first run".
+     * the PyTorch twin does the same; with ReLU it escapes in the first epoch (−102.6 after 100 epochs). Bounded
+     * activations (tanh, sigmoid) hold it there, unbounded ones and even linear networks do not, and residual hidden
+     * blocks rescue tanh. See docs/RESULTS.md, "The first run".
      */
     public static ModelSpec twoLayerRelu() {
         return ModelSpec.builder().latent(LatentSpec.gaussian(50)).hidden(100, 100).latent(LatentSpec.gaussian(100))
