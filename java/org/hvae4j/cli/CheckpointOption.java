@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import org.hvae4j.data.DataException;
 import org.hvae4j.model.Checkpoint;
 import org.hvae4j.model.Hvae;
+import org.hvae4j.model.Trainer;
 import org.hvae4j.tensor.Backend;
 import picocli.CommandLine.Option;
 
@@ -27,22 +28,20 @@ final class CheckpointOption {
     }
 
     /**
-     * Warns when the checkpoint's last epoch applied no update (every step had a non-finite loss or gradient): its
-     * parameters are those of a run that diverged, and results computed from them mean little.
+     * The trained model on {@code backend}. Warns through {@code where} when the checkpoint's last epoch applied no
+     * update (every step had a non-finite loss or gradient): its parameters are those of a run that diverged, and
+     * results computed from them mean little.
      */
-    void warnIfDiverged(CliCommand where) {
+    Hvae load(Backend backend, CliCommand where) {
         Path file = resolve(path);
-        Checkpoint.Info info = Checkpoint.info(file);
-        if (info.lastEpochAllSkipped()) {
+        Trainer t = Checkpoint.resume(file, backend);
+        if (t.lastEpochAllSkipped()) {
             where.warn("checkpoint %s: every step of its last epoch (%d) was skipped for a non-finite loss or "
                     + "gradient: the run diverged (%d of %d steps skipped in all), so this model is probably broken; "
-                    + "retrain with a lower --lr or --clip-norm", file, info.lastEpochSkipped(), info.skippedSteps(),
-                    info.step());
+                    + "retrain with a lower --lr or --clip-norm", file, t.lastEpochSteps()[1], t.skippedSteps(),
+                    t.step());
         }
-    }
-
-    /** The trained model on {@code backend}. */
-    Hvae load(Backend backend) {
-        return Checkpoint.loadModel(resolve(path), backend);
+        t.close();
+        return t.model();
     }
 }

@@ -16,9 +16,7 @@ abstract class ModelCommand extends CliCommand {
 
     @Override
     final void execute() throws Exception {
-        org.hvae4j.tensor.Backend be = backend();
-        checkpoint.warnIfDiverged(this);
-        try (Hvae model = checkpoint.load(be)) {
+        try (Hvae model = checkpoint.load(backend(), this)) {
             run(model, new Evaluator(model, seed));
         }
     }

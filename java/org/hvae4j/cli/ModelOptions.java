@@ -74,15 +74,10 @@ final class ModelOptions {
             return config != null ? configFile().stem() : preset != null ? preset : DEFAULT_PRESET;
         }
         List<String> sizes = new ArrayList<>();
-        if (latentSizes != null) {
-            latentSizes.forEach(n -> sizes.add(String.valueOf(n)));
-        } else {
-            for (String l : latents) {
-                String[] parts = l.split(":");
-                sizes.add(parts.length > 1 ? parts[1].strip() : parts[0].strip());
-            }
+        for (Map<String, Object> l : latentFlags()) {
+            sizes.add(String.valueOf(l.get("size")));
         }
-        return "z" + String.join("-", sizes).replaceAll("[^0-9A-Za-z-]", "");
+        return "z" + String.join("-", sizes);
     }
 
     /** The model for {@code data}, described by the preset, {@code file} and the flags. */

@@ -26,12 +26,10 @@ final class RunDirectory implements AutoCloseable {
     static final List<String> OUTPUTS = List.of(CheckpointOption.FILE_NAME, "metrics.csv", "summary.json",
             "samples.png", "reconstructions.png", "curves.png", "model.safetensors");
 
-    private final Path dir;
     private final FileChannel channel;
     private final FileLock lock;
 
-    private RunDirectory(Path dir, FileChannel channel, FileLock lock) {
-        this.dir = dir;
+    private RunDirectory(FileChannel channel, FileLock lock) {
         this.channel = channel;
         this.lock = lock;
     }
@@ -80,7 +78,7 @@ final class RunDirectory implements AutoCloseable {
         } catch (IOException e) {
             // each output removes its own stale temporary files again when it is written
         }
-        return new RunDirectory(dir, ch, lock);
+        return new RunDirectory(ch, lock);
     }
 
     /** Whether the directory already holds a run (a checkpoint, metrics or summary). */
@@ -104,10 +102,6 @@ final class RunDirectory implements AutoCloseable {
         } catch (IOException ignored) {
             // nothing was written through it
         }
-    }
-
-    Path path() {
-        return dir;
     }
 
     @Override

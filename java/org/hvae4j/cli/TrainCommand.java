@@ -136,10 +136,10 @@ final class TrainCommand extends CliCommand {
         Dataset train = splits.train();
         Trainer trainer;
         if (file != null) {
-            if (info.epoch() >= (training.epochs == null ? info.config().epochs() : training.epochs)) {
+            int epochs = training.epochs == null ? info.config().epochs() : training.epochs;
+            if (info.epoch() >= epochs) {
                 println("the checkpoint has finished %d of %d epochs: nothing to train (raise --epochs); the run "
-                        + "directory is unchanged", info.epoch(),
-                        training.epochs == null ? info.config().epochs() : training.epochs);
+                        + "directory is unchanged", info.epoch(), epochs);
                 return;
             }
             trainer = Checkpoint.resume(file, backend, training.epochs);

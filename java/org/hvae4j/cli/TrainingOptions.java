@@ -81,7 +81,6 @@ final class TrainingOptions {
         return !backend.device().isCuda() && Runtime.getRuntime().availableProcessors() >= 2 ? 2 : 1;
     }
 
-    /** The training configuration: defaults, {@code file}'s section, then the flags given. */
     /** The training configuration of a new run of {@code spec}: defaults, then the file, then the flags. */
     TrainConfig config(ConfigFile file, org.hvae4j.model.ModelSpec spec) {
         Map<String, Object> m = new LinkedHashMap<>(TrainConfig.defaults(DEFAULT_EPOCHS).toMap());

@@ -331,13 +331,7 @@ public final class Dataset {
     public long firstNonFinite() {
         long v = firstNonFinite;
         if (v == -2) {
-            v = -1;
-            for (int i = 0; i < features.length; i++) {
-                if (!Float.isFinite(features[i])) {
-                    v = i;
-                    break;
-                }
-            }
+            v = firstWhere(f -> !Float.isFinite(f));
             firstNonFinite = v;
         }
         return v;
@@ -350,17 +344,24 @@ public final class Dataset {
     public long firstOutsideUnitInterval() {
         long v = firstOutsideUnit;
         if (v == -2) {
-            v = -1;
-            for (int i = 0; i < features.length; i++) {
-                float f = features[i];
-                if (!(f >= 0f && f <= 1f)) {
-                    v = i;
-                    break;
-                }
-            }
+            v = firstWhere(f -> !(f >= 0f && f <= 1f));
             firstOutsideUnit = v;
         }
         return v;
+    }
+
+    private interface FloatTest {
+        boolean test(float f);
+    }
+
+    /** The flat index of the first feature value that passes {@code t}, or -1. */
+    private long firstWhere(FloatTest t) {
+        for (int i = 0; i < features.length; i++) {
+            if (t.test(features[i])) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     @Override

@@ -131,7 +131,7 @@ public final class Checkpoint {
             long lastEpochApplied, long lastEpochSkipped, Map<String, Object> run) {
         /** Whether the last finished epoch applied no update at all (every step was skipped). */
         public boolean lastEpochAllSkipped() {
-            return lastEpochApplied == 0 && lastEpochSkipped > 0;
+            return Trainer.allSkipped(lastEpochApplied, lastEpochSkipped);
         }
     }
 
@@ -247,8 +247,6 @@ public final class Checkpoint {
                     run instanceof Map<?, ?> rm ? java.util.Collections.unmodifiableMap((Map<String, Object>) rm)
                             : Map.of());
             return new Header(info, h, MAGIC.length + 8L + json.length);
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException("checkpoint " + path + " does not exist");
         } catch (EOFException e) {
             throw corrupt(path, "it is truncated");
         } catch (IOException e) {
@@ -351,11 +349,11 @@ public final class Checkpoint {
                 throw corrupt(path, "unexpected bytes after the checksum");
             }
             Object bl = h.get("baseline");
-            t.restore(number(path, h, "step"), (int) number(path, h, "epoch"), (int) number(path, h, "batchInEpoch"),
-                    number(path, h, "adamSteps"), bl instanceof Number n ? n.doubleValue() : Double.NaN,
-                    number(path, h, "skippedSteps"));
-            t.restoreLastEpoch(hd.info().lastEpochApplied(), hd.info().lastEpochSkipped());
-            t.runInfo().putAll(hd.info().run());
+            Info info = hd.info();
+            t.restore(info.step(), info.epoch(), (int) number(path, h, "batchInEpoch"), number(path, h, "adamSteps"),
+                    bl instanceof Number n ? n.doubleValue() : Double.NaN, info.skippedSteps());
+            t.restoreLastEpoch(info.lastEpochApplied(), info.lastEpochSkipped());
+            t.runInfo().putAll(info.run());
             return t;
         } catch (RuntimeException | IOException e) {
             if (t != null) {

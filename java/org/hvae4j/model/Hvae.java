@@ -148,14 +148,14 @@ public final class Hvae implements AutoCloseable {
             java.util.Arrays.fill(likHeads, spec.inputDim());
             decoder = new Net(ctx, "dec", Param.Role.GENERATIVE, cellBelow(0).mirrored(), withC(lat[0].size(), c),
                     likHeads);
-            if (spec.likelihood() instanceof GaussianLikelihood g && g.perDimension() && plan != null) {
+            if (!(spec.likelihood() instanceof GaussianLikelihood g && g.perDimension())) {
+                sharedLogVariance = null;
+            } else if (plan != null) {
                 plan.add("dec.logvar", spec.inputDim());
                 sharedLogVariance = null;
-            } else if (spec.likelihood() instanceof GaussianLikelihood g && g.perDimension()) {
+            } else {
                 sharedLogVariance = new Param("dec.logvar", Param.Role.GENERATIVE, be.zeros(spec.inputDim()));
                 params.add(sharedLogVariance);
-            } else {
-                sharedLogVariance = null;
             }
             own.detachAll();
         } catch (RuntimeException | Error e) {

@@ -195,11 +195,10 @@ public final class ModelSpec {
                 throw new IllegalArgumentException("latent field 'hidden' must be a list of widths");
             }
             b.hidden(hl.stream().mapToInt(h -> {
-                if (!(h instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
-                        || Math.abs(n.doubleValue()) > Integer.MAX_VALUE) {
+                if (!isInt(h)) {
                     throw new IllegalArgumentException("hidden width '" + h + "' is not an integer");
                 }
-                return n.intValue();
+                return ((Number) h).intValue();
             }).toArray());
         }
         b.observed(intField(m, "input"), Likelihood.parse(String.valueOf(m.getOrDefault("likelihood", "bernoulli"))));
@@ -209,13 +208,18 @@ public final class ModelSpec {
         return b.build();
     }
 
+    /** Whether {@code v} is a number with an integer value in int's range (8.0 is, 8.5 and 1e12 are not). */
+    private static boolean isInt(Object v) {
+        return v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
+                && Math.abs(n.doubleValue()) <= Integer.MAX_VALUE;
+    }
+
     private static int intField(Map<String, Object> m, String key) {
         Object v = m.get(key);
-        if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
-                || Math.abs(n.doubleValue()) > Integer.MAX_VALUE) {
+        if (!isInt(v)) {
             throw new IllegalArgumentException("model field '" + key + "' must be an integer, got " + v);
         }
-        return n.intValue();
+        return ((Number) v).intValue();
     }
 
     @Override

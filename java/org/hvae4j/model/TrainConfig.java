@@ -191,22 +191,15 @@ public record TrainConfig(int epochs, int batchSize, double learningRate, String
         }
         String range = min == Long.MIN_VALUE ? "" : max == Long.MAX_VALUE ? " >= " + min
                 : " in [" + min + ", " + max + "]";
-        java.math.BigDecimal d;
-        try {
-            d = v instanceof Number n && !(n instanceof Double || n instanceof Float)
-                    ? new java.math.BigDecimal(n.toString()) : new java.math.BigDecimal(String.valueOf(v).trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("training field '" + key + "' must be an integer" + range + ", got "
-                    + v);
-        }
+        String bad = "training field '" + key + "' must be an integer" + range + ", got " + v;
         java.math.BigInteger i;
         try {
-            i = d.toBigIntegerExact();
-        } catch (ArithmeticException e) {
-            throw new IllegalArgumentException("training field '" + key + "' must be an integer" + range + ", got " + v);
+            i = new java.math.BigDecimal(String.valueOf(v).trim()).toBigIntegerExact();
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException(bad);
         }
         if (i.compareTo(java.math.BigInteger.valueOf(min)) < 0 || i.compareTo(java.math.BigInteger.valueOf(max)) > 0) {
-            throw new IllegalArgumentException("training field '" + key + "' must be an integer" + range + ", got " + v);
+            throw new IllegalArgumentException(bad);
         }
         return i.longValue();
     }

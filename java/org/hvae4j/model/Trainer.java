@@ -434,6 +434,15 @@ public final class Trainer implements AutoCloseable {
         return new long[] {lastEpochApplied, lastEpochSkipped};
     }
 
+    /** Whether the last finished epoch applied no update at all: every one of its steps was skipped. */
+    public boolean lastEpochAllSkipped() {
+        return allSkipped(lastEpochApplied, lastEpochSkipped);
+    }
+
+    static boolean allSkipped(long applied, long skipped) {
+        return applied == 0 && skipped > 0;
+    }
+
     // ---- state for checkpoints -------------------------------------------------------------------------------
 
     /** Batches of the current epoch already trained (0 at an epoch's start; a checkpoint may stand mid-epoch). */

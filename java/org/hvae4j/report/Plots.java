@@ -273,7 +273,6 @@ public final class Plots {
      * @throws IllegalArgumentException when there are no panels or more than {@value #MAX_PANELS}
      */
     public static void scatterPanels(Path png, List<Panel> panels, boolean shareAxes) throws IOException {
-        requireXChart();
         Objects.requireNonNull(png, "png");
         ImageGrid.writePng(png, renderScatterPanels(panels, shareAxes));
     }
@@ -283,10 +282,6 @@ public final class Plots {
         requireXChart();
         return Render.scatterPanels(panels, shareAxes);
     }
-
-
-
-
 
     /** {xMin, xMax, yMin, yMax} of the finite points of the panels, with a 5% margin. */
     private static double[] bounds(List<Panel> panels) {

@@ -136,6 +136,23 @@ class CliErrorsTest {
                 "cpu", "--out", tmp.resolve("s.csv").toString());
     }
 
+    /** A checkpoint whose last epoch applied no update still loads, with a warning that the run diverged. */
+    @Test
+    void aDivergedCheckpointIsUsedWithAWarning() {
+        Path ck = tmp.resolve("diverged.hvae");
+        org.hvae4j.model.TrainConfig wild = org.hvae4j.model.TrainConfig.defaults(8).withLearningRate(10)
+                .withMaxBadSteps(1000);
+        try (org.hvae4j.model.Hvae m = new org.hvae4j.model.Hvae(org.hvae4j.experiments.BurdaModels.twoLayer(),
+                Backend.cpu(), 1); org.hvae4j.model.Trainer t = new org.hvae4j.model.Trainer(m, wild)) {
+            t.fit(org.hvae4j.data.Datasets.embeddedMnist().head(300), ck);
+        }
+        Cli r = Cli.run("eval", "-c", ck.toString(), "--k", "2", "--limit", "50", "--device", "cpu");
+        assertEquals(0, r.code(), r::toString);
+        assertTrue(r.err().contains("hvae4j: warning: checkpoint " + ck + ": every step of its last epoch (3) was "
+                + "skipped") && r.err().contains("the run diverged"), r::toString);
+        assertTrue(r.out().contains("log-likelihood"), r::toString);
+    }
+
     @Test
     void autoSaysWhyItUsesTheCpu() {
         Cli r = Cli.run("sample", "-c", tmp.resolve("none.hvae").toString());
