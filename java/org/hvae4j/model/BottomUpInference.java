@@ -24,11 +24,20 @@ final class BottomUpInference extends InferenceScheme {
     }
 
     @Override
+    List<Tensor> localInputs(Hvae m, Pass ps, int l) {
+        return l == 0 ? ps.up[0].heads() : List.of();
+    }
+
+    @Override
     void forward(Hvae m, Pass ps) {
         for (int l = 0; l < m.depth; l++) {
-            List<Tensor> in = l == 0 ? m.withC(ps.x, ps.c) : m.withC(ps.z[l - 1].z(), ps.cK);
-            ps.up[l] = enc[l].forward(in);
-            ps.q[l] = l == 0 ? m.repeatAll(ps.up[l].heads(), ps.k) : ps.up[l].heads();
+            if (l == 0 && ps.local != null) {
+                ps.q[0] = m.repeatAll(ps.local.values(0), ps.k);
+            } else {
+                List<Tensor> in = l == 0 ? m.withC(ps.x, ps.c) : m.withC(ps.z[l - 1].z(), ps.cK);
+                ps.up[l] = enc[l].forward(in);
+                ps.q[l] = l == 0 ? m.repeatAll(ps.up[l].heads(), ps.k) : ps.up[l].heads();
+            }
             ps.analyticKl[l] = l == m.depth - 1;
             if (m.prior[l] == null) {
                 m.sampleLayer(ps, l);  // the fixed prior: z, KL, log q and log p at once
@@ -62,6 +71,10 @@ final class BottomUpInference extends InferenceScheme {
         for (int l = m.depth - 1; l >= 0; l--) {
             Hvae.LayerGrads g = m.latentBackward(ps, l, dz[l], w, true, false);  // dp was taken above
             List<Tensor> dq = l == 0 ? m.sumRepeats(g.dq(), ps.k) : g.dq();
+            if (l == 0 && ps.local != null) {
+                ps.local.accumulate(0, dq);
+                continue;
+            }
             List<Tensor> dIn = enc[l].backward(ps.up[l], dq, null, inf, Hvae.need(m.inputs(ps), l > 0));
             if (l > 0) {
                 m.addInto(dz[l - 1], dIn.get(0));

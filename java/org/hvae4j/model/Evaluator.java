@@ -31,7 +31,7 @@ public final class Evaluator {
     }
 
     /** Rows [from, to) of data (and their conditions) on the backend, in the caller's memory scope. */
-    private Batches load(Dataset data, int from, int to) {
+    Batches load(Dataset data, int from, int to) {
         int n = to - from;
         ModelSpec spec = model.spec();
         Tensor x = be().empty(n, data.cols());
@@ -56,7 +56,7 @@ public final class Evaluator {
         return b;
     }
 
-    private void checkData(Dataset data) {
+    void checkData(Dataset data) {
         Batches.check(model, data, 0);
     }
 
@@ -71,36 +71,47 @@ public final class Evaluator {
                     + batch + ")");
         }
         double[] out = new double[data.rows()];
-        long call = 0;
+        long[] call = {0};
         for (int from = 0; from < data.rows(); from += batch) {
-            int to = Math.min(data.rows(), from + batch), n = to - from;
-            double[] max = new double[n], sum = new double[n];
-            java.util.Arrays.fill(max, Double.NEGATIVE_INFINITY);
+            int to = Math.min(data.rows(), from + batch);
             try (MemoryScope outer = MemoryScope.open()) {
                 Batches b = load(data, from, to);
-                Tensor x = fixedBinarization(b.x, from);
-                for (int done = 0; done < k; done += chunk) {
-                    int kc = Math.min(chunk, k - done);
-                    float[] lw;
-                    try (Pass ps = model.forward(x, b.c, kc, NoiseStreams.of(seed, EVAL_STEP_BASE + call++))) {
-                        lw = ps.logWeightsArray();
-                    }
-                    for (int s = 0; s < kc; s++) {
-                        for (int i = 0; i < n; i++) {
-                            double v = lw[s * n + i];
-                            if (v > max[i]) {
-                                sum[i] = sum[i] * Math.exp(max[i] - v) + 1;
-                                max[i] = v;
-                            } else {
-                                sum[i] += Math.exp(v - max[i]);
-                            }
-                        }
+                double[] ll = logLikelihood(fixedBinarization(b.x, from), b.c, k, chunk, call, null);
+                System.arraycopy(ll, 0, out, from, ll.length);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The IWAE-k estimate of log p(x) of each row of x (already binarized), k samples drawn {@code chunk} at a time
+     * from the streams of steps EVAL_STEP_BASE + call[0]++, with the proposal of {@code local} where given.
+     */
+    double[] logLikelihood(Tensor x, Tensor c, int k, int chunk, long[] call, LocalPosterior local) {
+        int n = x.rows();
+        double[] max = new double[n], sum = new double[n];
+        java.util.Arrays.fill(max, Double.NEGATIVE_INFINITY);
+        for (int done = 0; done < k; done += chunk) {
+            int kc = Math.min(chunk, k - done);
+            float[] lw;
+            try (Pass ps = model.forward(x, c, kc, NoiseStreams.of(seed, EVAL_STEP_BASE + call[0]++), local)) {
+                lw = ps.logWeightsArray();
+            }
+            for (int s = 0; s < kc; s++) {
+                for (int i = 0; i < n; i++) {
+                    double v = lw[s * n + i];
+                    if (v > max[i]) {
+                        sum[i] = sum[i] * Math.exp(max[i] - v) + 1;
+                        max[i] = v;
+                    } else {
+                        sum[i] += Math.exp(v - max[i]);
                     }
                 }
             }
-            for (int i = 0; i < n; i++) {
-                out[from + i] = max[i] + Math.log(sum[i]) - Math.log(k);
-            }
+        }
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = max[i] + Math.log(sum[i]) - Math.log(k);
         }
         return out;
     }
@@ -109,7 +120,7 @@ public final class Evaluator {
      * With a dynamically binarizing likelihood, one binarization of the batch shared by every chunk of importance
      * samples (on binary data it is the data itself); otherwise x.
      */
-    private Tensor fixedBinarization(Tensor x, int firstRow) {
+    Tensor fixedBinarization(Tensor x, int firstRow) {
         if (model.spec().likelihood() instanceof BernoulliLikelihood b && b.binarized()) {
             return b.binarize(x, Noise.of(seed, EVAL_STEP_BASE - 1 - firstRow, 0));
         }

@@ -218,9 +218,26 @@ public final class Hvae implements AutoCloseable {
      * (data-parallel training). Close the replica before this model.
      */
     public Hvae replica() {
-        Hvae r = new Hvae(spec, be, 0);
-        for (int i = 0; i < params.size(); i++) {
-            r.params.get(i).shareValueOf(params.get(i));
+        return sharing(spec);
+    }
+
+    /**
+     * A model with the same parameter values as this one (shared, not copied) whose description is {@code other},
+     * which must have the same parameters (for example {@link ModelSpec#withBernoulliEstimator}: other gradients of
+     * the same distributions). Close it before this model.
+     */
+    public Hvae sharing(ModelSpec other) {
+        Hvae r = new Hvae(other, be, 0);
+        try {
+            if (r.params.size() != params.size()) {
+                throw new IllegalArgumentException("model " + other + " does not have the parameters of " + spec);
+            }
+            for (int i = 0; i < params.size(); i++) {
+                r.params.get(i).shareValueOf(params.get(i));
+            }
+        } catch (RuntimeException e) {
+            r.close();
+            throw e;
         }
         return r;
     }
@@ -243,9 +260,21 @@ public final class Hvae implements AutoCloseable {
      * binarized first from the streams, and the encoder sees the binary x the decoder scores.
      */
     public Pass forward(Tensor x, Tensor c, int k, NoiseStreams streams) {
+        return forward(x, c, k, streams, null);
+    }
+
+    /**
+     * {@link #forward(Tensor, Tensor, int, NoiseStreams)} with the posterior's x-dependent parameters taken from
+     * {@code local} (per-example free parameters, see {@link LocalPosterior}) instead of the inference networks; the
+     * pass's backward accumulates their gradients. Null: the ordinary pass.
+     */
+    public Pass forward(Tensor x, Tensor c, int k, NoiseStreams streams, LocalPosterior local) {
         guard.enter();
         try {
             checkInput(x, c, "forward");
+            if (local != null) {
+                local.checkFor(this, x.rows());
+            }
             if (k < 1) {
                 throw new IllegalArgumentException("forward: samples per example k must be >= 1, got " + k);
             }
@@ -257,7 +286,7 @@ public final class Hvae implements AutoCloseable {
                     // scores x as it is (scored) and draws no noise for it.
                     x = b.binarize(x, streams.likelihood());
                 }
-                ps = new Pass(this, x, c, k, streams);
+                ps = new Pass(this, x, c, k, streams, local);
                 inference.forward(this, ps);
                 ps.decoder = decoder.forward(withC(ps.z[0].z(), ps.cK));
                 ps.likelihood = likelihoodParams(ps.decoder.heads());

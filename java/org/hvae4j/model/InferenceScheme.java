@@ -1,5 +1,6 @@
 package org.hvae4j.model;
 
+import java.util.List;
 import org.hvae4j.latent.LatentLayer;
 import org.hvae4j.nn.CellContext;
 import org.hvae4j.tensor.Tensor;
@@ -29,6 +30,13 @@ abstract class InferenceScheme {
 
     /** Creates layer l's posterior network that reads its prior network too (none by default); l below the top. */
     void buildPosterior(Hvae m, CellContext ctx, int l) {}
+
+    /**
+     * The x-dependent tensors of layer l in an ordinary pass (batch rows, before the k samples are repeated) that a
+     * {@link LocalPosterior} frees: what the rest of the posterior reads from the inference networks' view of x. Empty
+     * where the layer reads nothing from x directly.
+     */
+    abstract List<Tensor> localInputs(Hvae m, Pass ps, int l);
 
     /** Fills every layer's posterior, prior and sample into the pass. */
     abstract void forward(Hvae m, Pass ps);

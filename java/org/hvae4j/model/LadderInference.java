@@ -16,9 +16,14 @@ final class LadderInference extends TopDownInference {
     }
 
     @Override
+    List<Tensor> localInputs(Hvae m, Pass ps, int l) {
+        return ps.up[l].heads();  // the bottom-up estimate (the top one is the top posterior)
+    }
+
+    @Override
     void posterior(Hvae m, Pass ps, int l) {
         Backend be = m.be;
-        ps.aux[l] = m.repeatAll(ps.up[l].heads(), ps.k);  // the bottom-up estimate, per row
+        ps.aux[l] = m.repeatAll(upward(m, ps, l), ps.k);  // the bottom-up estimate, per row
         Tensor mq = be.empty(ps.rows, m.lat[l].size()), lvq = be.empty(ps.rows, m.lat[l].size());
         be.kernels().precisionMerge(mq.numel(), ps.aux[l].get(0).address(), ps.aux[l].get(1).address(),
                 ps.p[l].get(0).address(), ps.p[l].get(1).address(), mq.address(), lvq.address());
@@ -35,7 +40,7 @@ final class LadderInference extends TopDownInference {
                 dmh.address(), dlvh.address(), dmp.address(), dlvp.address());
         m.addInto(g.dp().get(0), dmp);
         m.addInto(g.dp().get(1), dlvp);
-        m.accumulate(dUp, up[l].headsToFeatures(ps.up[l], m.sumRepeats(List.of(dmh, dlvh), ps.k), inf));
+        upwardBackward(m, ps, l, m.sumRepeats(List.of(dmh, dlvh), ps.k), true, dUp, inf);
         return null;
     }
 }

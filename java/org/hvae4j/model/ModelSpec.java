@@ -53,6 +53,27 @@ public final class ModelSpec {
         this.inference = b.inference;
     }
 
+    private ModelSpec(ModelSpec base, List<LatentSpec> latents) {
+        this.inputDim = base.inputDim;
+        this.likelihood = base.likelihood;
+        this.conditioningDim = base.conditioningDim;
+        this.conditioningOneHot = base.conditioningOneHot;
+        this.latents = List.copyOf(latents);
+        this.blocks = base.blocks;
+        this.activation = base.activation;
+        this.residualBlocks = base.residualBlocks;
+        this.inference = base.inference;
+    }
+
+    /**
+     * This model with every Bernoulli latent's gradient estimator replaced by {@code estimator} (the same
+     * distributions and parameters; only the gradients differ).
+     */
+    public ModelSpec withBernoulliEstimator(org.hvae4j.latent.Estimator estimator) {
+        return new ModelSpec(this, latents.stream()
+                .map(l -> l.isGaussian() ? l : LatentSpec.bernoulli(l.size(), estimator)).toList());
+    }
+
     public static Builder builder() {
         return new Builder();
     }

@@ -29,6 +29,7 @@ public final class Pass implements AutoCloseable {
     final Tensor c;
     final Tensor cK;
     final NoiseStreams streams;
+    final LocalPosterior local;  // free per-example posterior parameters in place of the encoder's, or null
     // What the inference scheme and the generative model computed, per layer (bottom-up).
     final Net.Out[] up;         // the inference networks' outputs (bottom-up encoders, or the upward path)
     final Net.Out[] prior;      // the prior networks' outputs, where the layer has one
@@ -47,7 +48,7 @@ public final class Pass implements AutoCloseable {
     private boolean closed;
 
     @SuppressWarnings("unchecked")
-    Pass(Hvae model, Tensor x, Tensor c, int k, NoiseStreams streams) {
+    Pass(Hvae model, Tensor x, Tensor c, int k, NoiseStreams streams, LocalPosterior local) {
         int depth = model.depth();
         this.model = model;
         this.batch = x.rows();
@@ -57,6 +58,7 @@ public final class Pass implements AutoCloseable {
         this.c = c;
         this.cK = c == null ? null : model.repeat(c, k);
         this.streams = streams;
+        this.local = local;
         up = new Net.Out[depth];
         prior = new Net.Out[depth];
         post = new Net.Out[depth];
@@ -104,6 +106,21 @@ public final class Pass implements AutoCloseable {
     /** Number of latent layers. */
     public int depth() {
         return z.length;
+    }
+
+    /** The local posterior this pass read in place of the encoder's outputs, or null. */
+    public LocalPosterior localPosterior() {
+        return local;
+    }
+
+    /**
+     * The amortized posterior of this pass's examples as free per-example parameters ({@link LocalPosterior}),
+     * starting where the model's inference networks put it; the caller closes it. A pass made with a local
+     * posterior gives a copy of that one's current values.
+     */
+    public LocalPosterior toLocalPosterior() {
+        checkOpen();
+        return LocalPosterior.of(this);
     }
 
     /** The input as the decoder scores it (with a dynamically binarizing likelihood, its binarization). */

@@ -40,8 +40,13 @@ final class ResidualInference extends TopDownInference {
     }
 
     @Override
+    List<Tensor> localInputs(Hvae m, Pass ps, int l) {
+        return l == m.depth - 1 ? ps.up[l].heads() : ps.up[l].features();
+    }
+
+    @Override
     void posterior(Hvae m, Pass ps, int l) {
-        ps.aux[l] = m.repeatAll(ps.up[l].features(), ps.k);  // the upward features, per row
+        ps.aux[l] = m.repeatAll(upward(m, ps, l), ps.k);  // the upward features, per row
         List<Tensor> in = new ArrayList<>(ps.aux[l]);
         in.addAll(ps.prior[l].features());
         ps.post[l] = post[l].forward(in);
@@ -55,7 +60,7 @@ final class ResidualInference extends TopDownInference {
         boolean[] needAll = new boolean[nUp + ps.prior[l].features().size()];
         Arrays.fill(needAll, true);
         List<Tensor> dPostIn = post[l].backward(ps.post[l], dDelta, null, inf, needAll);
-        m.accumulate(dUp, m.sumRepeats(dPostIn.subList(0, nUp), ps.k));
+        upwardBackward(m, ps, l, m.sumRepeats(dPostIn.subList(0, nUp), ps.k), false, dUp, inf);
         return dPostIn.subList(nUp, dPostIn.size());
     }
 }

@@ -38,13 +38,34 @@ abstract class TopDownInference extends InferenceScheme {
         up[l] = new Net(ctx, "up" + (l + 1), Param.Role.INFERENCE, m.cellBelow(l), ins, upwardHeads(m, l));
     }
 
+    /** What layer l's posterior reads from the upward path: the local posterior's tensors where the pass has one. */
+    List<Tensor> upward(Hvae m, Pass ps, int l) {
+        return ps.local != null ? ps.local.values(l) : localInputs(m, ps, l);
+    }
+
+    /**
+     * Gradients (batch rows) of what layer l's posterior read from the upward path: into the local posterior where the
+     * pass has one, else through the upward cell's heads ({@code viaHeads}) or straight into its features' gradients.
+     */
+    void upwardBackward(Hvae m, Pass ps, int l, List<Tensor> d, boolean viaHeads, List<Tensor> dUp, boolean inf) {
+        if (ps.local != null) {
+            ps.local.accumulate(l, d);
+        } else if (viaHeads) {
+            m.accumulate(dUp, up[l].headsToFeatures(ps.up[l], d, inf));
+        } else {
+            m.accumulate(dUp, d);
+        }
+    }
+
     @Override
     void forward(Hvae m, Pass ps) {
-        for (int l = 0; l < m.depth; l++) {
-            ps.up[l] = up[l].forward(l == 0 ? m.withC(ps.x, ps.c) : ps.up[l - 1].features());
+        if (ps.local == null) {
+            for (int l = 0; l < m.depth; l++) {
+                ps.up[l] = up[l].forward(l == 0 ? m.withC(ps.x, ps.c) : ps.up[l - 1].features());
+            }
         }
         int top = m.depth - 1;
-        ps.q[top] = m.repeatAll(ps.up[top].heads(), ps.k);
+        ps.q[top] = m.repeatAll(upward(m, ps, top), ps.k);
         if (m.prior[top] != null) {
             m.priorForward(ps, top);
         }
@@ -64,8 +85,10 @@ abstract class TopDownInference extends InferenceScheme {
         List<List<Tensor>> dUp = new ArrayList<>();
         for (int l = 0; l < m.depth; l++) {
             List<Tensor> d = new ArrayList<>();
-            for (Tensor f : ps.up[l].features()) {
-                d.add(m.zerosLike(f));
+            if (ps.local == null) {
+                for (Tensor f : ps.up[l].features()) {
+                    d.add(m.zerosLike(f));
+                }
             }
             dUp.add(d);
         }
@@ -73,7 +96,7 @@ abstract class TopDownInference extends InferenceScheme {
             Hvae.LayerGrads g = m.latentBackward(ps, l, dz[l], w, true, true);
             List<Tensor> extraPriorFeatures = null;
             if (l == top) {
-                m.accumulate(dUp.get(l), up[l].headsToFeatures(ps.up[l], m.sumRepeats(g.dq(), ps.k), inf));
+                upwardBackward(m, ps, l, m.sumRepeats(g.dq(), ps.k), true, dUp.get(l), inf);
             } else {
                 extraPriorFeatures = posteriorBackward(m, ps, l, g, dUp.get(l), inf);
             }
@@ -84,8 +107,8 @@ abstract class TopDownInference extends InferenceScheme {
                 }
             }
         }
-        // The deterministic upward path, from the top down to x.
-        for (int l = top; l >= 0; l--) {
+        // The deterministic upward path, from the top down to x (not run when a local posterior stands in for it).
+        for (int l = top; l >= 0 && ps.local == null; l--) {
             List<Tensor> dIn = up[l].backward(ps.up[l], Collections.nCopies(up[l].heads.size(), null), dUp.get(l), inf,
                     Hvae.need(l == 0 ? m.inputs(ps) : ps.up[l - 1].features().size(), l > 0));
             if (l > 0) {

@@ -113,6 +113,15 @@ public final class Weights {
         return this;
     }
 
+    /**
+     * No parameter of the model gets gradients: only the pass's {@link LocalPosterior} (local variational inference
+     * with the model fixed).
+     */
+    public Weights localOnly() {
+        roles = EnumSet.noneOf(Param.Role.class);
+        return this;
+    }
+
     public Set<Param.Role> roles() {
         return EnumSet.copyOf(roles);
     }
@@ -122,6 +131,10 @@ public final class Weights {
     }
 
     void checkFor(Pass pass) {
+        if (roles.isEmpty() && pass.localPosterior() == null) {
+            throw new IllegalArgumentException("weights that train no model parameter (localOnly) need a pass made "
+                    + "with a local posterior");
+        }
         if (pass.depth() != depth || pass.rows() != rows) {
             throw new IllegalArgumentException("weights made for " + depth + " layers and " + rows
                     + " rows do not fit a pass of " + pass.depth() + " layers and " + pass.rows() + " rows");
