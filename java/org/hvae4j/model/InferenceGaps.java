@@ -125,10 +125,12 @@ public final class InferenceGaps {
     /**
      * One example's figures.
      *
-     * @param steps optimization steps until its best iterate
-     * @param converged whether it met the tolerance before the batch stopped
+     * @param steps optimization steps until its best iterate (within the run it came from)
+     * @param converged whether it met the tolerance in every run before the run stopped
+     * @param fromPrior whether q* came from the run started at the prior rather than at the encoder's posterior
      */
-    public record Example(double logLikelihood, Terms amortized, Terms local, int steps, boolean converged) {
+    public record Example(double logLikelihood, Terms amortized, Terms local, int steps, boolean converged,
+            boolean fromPrior) {
         public double totalGap() {
             return logLikelihood - amortized.elbo();
         }
@@ -222,38 +224,19 @@ public final class InferenceGaps {
         long chunks = (Math.max(o.elboSamples(), o.selectionSamples()) + CHUNK - 1) / CHUNK;
         long elboSteps = ELBO_BASE + batchIndex * chunks, selectSteps = SELECT_BASE + batchIndex * chunks;
         Terms[] amortized = terms(m, x, c, null, o.elboSamples(), o.seed(), elboSteps);
-        LocalPosterior local, best;
-        try (Pass ps = m.forward(x, c, 1, NoiseStreams.of(o.seed(), OPT_BASE + batchIndex * (o.maxSteps() + 1L)))) {
-            local = ps.toLocalPosterior();
+        LocalPosterior best;
+        try (Pass ps = m.forward(x, c, 1, NoiseStreams.of(o.seed(), 0))) {
             best = ps.toLocalPosterior();
         }
         int[] steps = new int[n];
-        boolean[] converged = new boolean[n];
-        try (local; best; Adam adam = Adam.defaults(nonEmpty(local))) {
+        boolean[] converged = new boolean[n], fromPrior = new boolean[n];
+        Arrays.fill(converged, true);
+        try (best) {
             double[] bestSel = elbos(terms(m, x, c, null, o.selectionSamples(), o.seed(), selectSteps));
-            int[] stale = new int[n];
-            Backend be = m.backend();
-            for (int t = 1; t <= o.maxSteps(); t++) {
-                step(m, x, c, local, adam, o, NoiseStreams.of(o.seed(), OPT_BASE + batchIndex * (o.maxSteps() + 1L) + t));
-                if (t % o.checkEvery() != 0 && t != o.maxSteps()) {
-                    continue;
-                }
-                double[] sel = elbos(terms(m, x, c, local, o.selectionSamples(), o.seed(), selectSteps));
-                boolean all = true;
-                for (int i = 0; i < n; i++) {
-                    double gain = sel[i] - bestSel[i];
-                    if (gain > 0) {
-                        copyRow(be, local, best, i);
-                        bestSel[i] = sel[i];
-                        steps[i] = t;
-                    }
-                    stale[i] = gain < o.tolerance() ? stale[i] + 1 : 0;
-                    converged[i] = stale[i] >= o.patience();
-                    all &= converged[i];
-                }
-                if (all) {
-                    break;
-                }
+            int starts = m.spec().latents().stream().allMatch(LatentSpec::isGaussian) ? 1 : 2;
+            for (int start = 0; start < starts; start++) {
+                long stepBase = OPT_BASE + (batchIndex * 2L + start) * (o.maxSteps() + 1L);
+                optimize(m, x, c, o, start == 1, stepBase, selectSteps, best, bestSel, steps, converged, fromPrior);
             }
             Terms[] opt = terms(m, x, c, best, o.elboSamples(), o.seed(), elboSteps);
             double[] ll;
@@ -268,9 +251,65 @@ public final class InferenceGaps {
                     steps[i] = 0;
                     kept[0]++;
                 }
-                r.add(new Example(ll[i], amortized[i], q, steps[i], converged[i]));
+                r.add(new Example(ll[i], amortized[i], q, steps[i], converged[i], fromPrior[i] && q != amortized[i]));
             }
             return r;
+        }
+    }
+
+    /**
+     * One run of the local optimization from the encoder's posterior, or ({@code zeroStart}) from every local tensor at
+     * zero: the prior's own parameters where the local tensors are a posterior's parameters (the top layer, z1 under
+     * bottom-up inference), zero features under residual inference. An example's iterate replaces its best (on the
+     * comparison noise) when it is better; {@code converged} stays true only where every run met the tolerance.
+     */
+    private static void optimize(Hvae m, Tensor x, Tensor c, Options o, boolean zeroStart, long stepBase,
+            long selectSteps, LocalPosterior best, double[] bestSel, int[] steps, boolean[] converged,
+            boolean[] fromPrior) {
+        int n = x.rows();
+        Backend be = m.backend();
+        LocalPosterior local;
+        try (Pass ps = m.forward(x, c, 1, NoiseStreams.of(o.seed(), stepBase))) {
+            local = ps.toLocalPosterior();
+        }
+        try (local; Adam adam = Adam.defaults(nonEmpty(local))) {
+            if (zeroStart) {
+                local.parameters().forEach(p -> be.fill(p.value(), 0f));
+            }
+            int[] stale = new int[n];
+            boolean[] done = new boolean[n];
+            // This run's best: convergence is judged within the run (a run from the prior starts below the best).
+            double[] runBest = zeroStart ? new double[n] : bestSel.clone();
+            if (zeroStart) {
+                Arrays.fill(runBest, Double.NEGATIVE_INFINITY);
+            }
+            for (int t = 1; t <= o.maxSteps(); t++) {
+                step(m, x, c, local, adam, o, NoiseStreams.of(o.seed(), stepBase + t));
+                if (t % o.checkEvery() != 0 && t != o.maxSteps()) {
+                    continue;
+                }
+                double[] sel = elbos(terms(m, x, c, local, o.selectionSamples(), o.seed(), selectSteps));
+                boolean all = true;
+                for (int i = 0; i < n; i++) {
+                    if (sel[i] > bestSel[i]) {
+                        copyRow(be, local, best, i);
+                        bestSel[i] = sel[i];
+                        steps[i] = t;
+                        fromPrior[i] = zeroStart;
+                    }
+                    double gain = sel[i] - runBest[i];
+                    runBest[i] = Math.max(runBest[i], sel[i]);
+                    stale[i] = gain < o.tolerance() ? stale[i] + 1 : 0;
+                    done[i] = stale[i] >= o.patience();
+                    all &= done[i];
+                }
+                if (all) {
+                    break;
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                converged[i] &= done[i];
+            }
         }
     }
 
