@@ -8,7 +8,8 @@ import picocli.CommandLine.Option;
 final class DataOptions {
     @Option(names = "--data", paramLabel = "SPEC", defaultValue = Datasets.DEFAULT_SPEC,
             description = "mnist-embedded (default: 10k MNIST digits inside the jar), fashion-mnist[:DIR], "
-                    + "fashion-mnist-test[:DIR], an IDX directory or images file, or a CSV file "
+                    + "fashion-mnist-test[:DIR], fashion-mnist-test-binarized[:DIR] (the test images binarized once, as "
+                    + "docs/RESULTS.md evaluates), an IDX directory or images file, or a CSV file "
                     + "(FILE#label=COL takes labels from a column; SPEC#conditions=N takes the last N columns as condition "
                     + "vectors)")
     String spec;

@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
 @Command(name = "hvae4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Hierarchical variational autoencoders: train, evaluate, sample, encode, score, benchmark.",
         subcommands = {TrainCommand.class, EvalCommand.class, SampleCommand.class, ReconstructCommand.class,
-                EncodeCommand.class, ScoreCommand.class, BenchCommand.class, DemoCommand.class,
+                EncodeCommand.class, ScoreCommand.class, DiagnoseCommand.class, BenchCommand.class, DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -129,7 +129,9 @@ public final class Datasets {
      * <ul>
      *   <li>null, empty, {@code "mnist-embedded"} or {@code "default"}: {@link #embeddedMnist()};</li>
      *   <li>{@code "fashion-mnist"} / {@code "fashion-mnist-test"}, optionally {@code ":DIR"}:
-     *       {@link #fashionMnist(Path, boolean)};</li>
+     *       {@link #fashionMnist(Path, boolean)}; {@code "fashion-mnist-test-binarized"} (optionally {@code ":DIR"}):
+     *       the 10 000 test images binarized once as the quality protocol does
+     *       ({@link #fashionMnistTestBinarized});</li>
      *   <li>a directory: {@link #idxDirectory} (the train split, or the test split when only that is there);</li>
      *   <li>an IDX images file (plain or gzip; a sibling labels file named with {@code labels}/{@code idx1} in
      *       place of {@code images}/{@code idx3} is used when present);</li>
@@ -146,12 +148,16 @@ public final class Datasets {
         if (s.isEmpty() || lower.equals(DEFAULT_SPEC) || lower.equals("default")) {
             return embeddedMnist();
         }
-        for (String prefix : new String[] {"fashion-mnist-train", "fashion-mnist-test", "fashion-mnist"}) {
+        for (String prefix : new String[] {"fashion-mnist-train", "fashion-mnist-test-binarized", "fashion-mnist-test",
+                "fashion-mnist"}) {
             if (lower.equals(prefix) || lower.startsWith(prefix + ":")) {
                 String rest = s.substring(prefix.length());
                 Path dir = rest.isEmpty() ? null : Path.of(rest.substring(1));
                 if (dir != null && rest.length() == 1) {
                     throw new DataException(s, "empty directory after ':'; use " + prefix + ":DIR");
+                }
+                if (prefix.equals("fashion-mnist-test-binarized")) {
+                    return fashionMnistTestBinarized(dir, 10_000).withName("fashion-mnist-test-binarized");
                 }
                 return fashionMnist(dir, !prefix.equals("fashion-mnist-test"));
             }

@@ -62,6 +62,18 @@ public final class LocalPosterior implements AutoCloseable {
         return new LocalPosterior(ps.batch(), Collections.unmodifiableList(layers));
     }
 
+    /** What a local posterior frees under an inference scheme, in words. */
+    public static String describe(Inference scheme) {
+        return switch (scheme) {
+            case BOTTOM_UP -> "z1's posterior parameters per example; q(z_l | z_l-1) above reads z only and stays the "
+                    + "model's";
+            case LADDER -> "every layer's bottom-up Gaussian estimate and the top posterior per example; each "
+                    + "posterior below the top stays its precision-weighted merge with the prior";
+            case RESIDUAL -> "every layer's upward features and the top posterior per example; the posterior networks "
+                    + "and the residual form stay the model's";
+        };
+    }
+
     /** Examples (rows of every tensor). */
     public int batch() {
         return batch;

@@ -112,6 +112,38 @@ class CliEndToEndTest {
     }
 
     @Test
+    void diagnoseWritesGapsThatAddUp() throws IOException {
+        Path csv = tmp.resolve("gaps.csv");
+        String[] args = {"diagnose", "-c", run.toString(), "--data", "mnist-embedded", "--device", "cpu", "--k", "50",
+            "--elbo-samples", "100", "--out", csv.toString()};
+        Cli r = Cli.run(concat(args, new String[] {"--limit", "20", "--steps", "200"}));
+        assertEquals(0, r.code(), r::toString);
+        assertTrue(r.out().contains("approximation gap") && r.out().contains("amortization gap")
+                && r.out().contains("local parameters    z1's posterior parameters"), r::toString);
+        List<String> lines = Files.readAllLines(csv);
+        assertEquals(21, lines.size());
+        List<String> header = List.of(lines.get(0).split(","));
+        assertEquals(List.of("index", "label", "log_p_x", "elbo_q", "elbo_q_se", "elbo_qstar", "elbo_qstar_se",
+                "total_gap", "approximation_gap", "amortization_gap", "reconstruction_q", "reconstruction_qstar",
+                "kl_z1_q", "kl_z1_qstar", "steps", "converged", "from_prior"), header);
+        for (String line : lines.subList(1, lines.size())) {
+            String[] f = line.split(",");
+            double total = Double.parseDouble(f[7]), approx = Double.parseDouble(f[8]),
+                    amort = Double.parseDouble(f[9]);
+            assertEquals(total, approx + amort, 1e-4 * Math.max(1, Math.abs(total)), line);
+            assertTrue(amort >= 0, "ELBO(q*) is never below ELBO(q) on the same noise: " + line);
+        }
+        Cli json = Cli.run(concat(args, new String[] {"--json", "--limit", "2", "--steps", "10"}));
+        assertEquals(0, json.code(), json::toString);
+        Map<?, ?> m = new ObjectMapper().readValue(json.out().strip(), Map.class);
+        assertEquals(2, m.get("examples"));
+        assertTrue(((Map<?, ?>) m.get("approximation_gap")).containsKey("se"), json::toString);
+        Cli bad = Cli.run(concat(args, new String[] {"--limit", "2", "--samples", "1"}));
+        assertTrue(bad.code() != 0, bad::toString);
+        assertTrue(bad.err().contains(">= 2 samples"), bad::toString);
+    }
+
+    @Test
     void resumeContinuesTheRun() throws IOException {
         Path copy = tmp.resolve("resumed");
         Files.createDirectories(copy);
