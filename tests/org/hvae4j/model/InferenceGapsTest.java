@@ -9,7 +9,6 @@ import org.hvae4j.data.Dataset;
 import org.hvae4j.latent.Estimator;
 import org.hvae4j.latent.Likelihood;
 import org.hvae4j.nn.Param;
-import org.hvae4j.tensor.Activation;
 import org.hvae4j.tensor.Backend;
 import org.hvae4j.tensor.MemoryScope;
 import org.hvae4j.tensor.Tensor;
@@ -28,8 +27,7 @@ class InferenceGapsTest {
     static final Backend CPU = Backend.cpu();
 
     static ModelSpec.Builder base(Inference inf, LatentSpec top, LatentSpec bottom) {
-        return ModelSpec.builder().latent(top).hidden(6).latent(bottom).hidden(7, 7)
-                .observed(9, Likelihood.parse("bernoulli")).activation(Activation.TANH).inference(inf);
+        return ModelGradientTest.base(inf, top, bottom);
     }
 
     static Stream<Arguments> schemes() {
@@ -46,11 +44,7 @@ class InferenceGapsTest {
     }
 
     static Tensor data(SplittableRandom r, int n) {
-        float[] x = new float[n * 9];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) r.nextDouble();
-        }
-        return CPU.fromArray(x, n, 9);
+        return CPU.fromArray(ModelGradientTest.data(r, n, 9), n, 9);
     }
 
     static Tensor conditions(ModelSpec spec, int n) {
@@ -192,6 +186,27 @@ class InferenceGapsTest {
             assertThrows(IllegalArgumentException.class, () -> InferenceGaps.Options.defaults()
                     .withOptimization(1, 0.01, 10));
         }
+    }
+
+    /** The same measurement on the GPU (same initial parameters, same counter-based noise) as on the CPU. */
+    @Test
+    @org.junit.jupiter.api.Tag("gpu")
+    void theCudaBackendMeasuresTheSameGaps() {
+        Backend gpu = org.hvae4j.tensor.TestSupport.cudaOrSkip();
+        ModelSpec spec = base(Inference.RESIDUAL, LatentSpec.gaussian(3), LatentSpec.gaussian(4)).build();
+        Dataset d = Dataset.of("uniform", data(new SplittableRandom(4), 30).toArray(), 30, 9);
+        InferenceGaps.Options o = InferenceGaps.Options.defaults().withLogLikelihoodSamples(500).withElboSamples(500)
+                .withOptimization(16, 0.02, 400);
+        InferenceGaps.Summary onCpu, onGpu;
+        try (Hvae m = new Hvae(spec, CPU, 5)) {
+            onCpu = InferenceGaps.measure(m, d, o).summary();
+        }
+        try (Hvae m = new Hvae(spec, gpu, 5)) {
+            onGpu = InferenceGaps.measure(m, d, o).summary();
+        }
+        assertEquals(onCpu.logLikelihood().mean(), onGpu.logLikelihood().mean(), 0.02, onCpu + " / " + onGpu);
+        assertEquals(onCpu.amortizedElbo().mean(), onGpu.amortizedElbo().mean(), 0.01, onCpu + " / " + onGpu);
+        assertEquals(onCpu.localElbo().mean(), onGpu.localElbo().mean(), 0.05, onCpu + " / " + onGpu);
     }
 
     // ---- the linear-Gaussian model, in closed form -------------------------------------------------------------
