@@ -164,6 +164,32 @@ class InferenceGapsTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("schemes")
+    void everySchemeMeasuresGapsThatAddUpWithQStarNoWorseThanQ(String name, ModelSpec spec) {
+        Dataset d = Dataset.of("uniform", data(new SplittableRandom(6), 12).toArray(), 12, 9);
+        if (spec.conditional()) {
+            int[] labels = new int[12];
+            for (int i = 0; i < labels.length; i++) {
+                labels[i] = i % 3;
+            }
+            d = Dataset.of("uniform", d.features(), 12, 9, labels, 3);
+        }
+        InferenceGaps.Options o = InferenceGaps.Options.defaults().withLogLikelihoodSamples(200).withElboSamples(200)
+                .withOptimization(8, 0.02, 300).withBatch(5);
+        try (Hvae m = new Hvae(spec, CPU, 8)) {
+            InferenceGaps.Result r = InferenceGaps.measure(m, d, o);
+            assertEquals(12, r.examples().size());
+            for (InferenceGaps.Example e : r.examples()) {
+                assertEquals(e.totalGap(), e.approximationGap() + e.amortizationGap(), 1e-9, name);
+                assertTrue(e.local().elbo() >= e.amortized().elbo(), name + ": q* below q on the same noise");
+                assertEquals(m.depth(), e.local().kl().length);
+            }
+            assertTrue(r.summary().amortizationGap().mean() > 0, name + ": an untrained encoder leaves a gap: "
+                    + r.summary());
+        }
+    }
+
     @Test
     void badUseIsRefused() {
         ModelSpec spec = base(Inference.BOTTOM_UP, LatentSpec.gaussian(3), LatentSpec.gaussian(4)).build();
