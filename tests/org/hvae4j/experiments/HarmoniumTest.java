@@ -11,8 +11,8 @@ import org.hvae4j.model.Objective;
 import org.junit.jupiter.api.Test;
 
 /**
- * The harmonium check (Theorem 1 of the note on VAE approximation errors), on exact figures: a harmonium of 12 visible
- * and 4 hidden units inside the consistent set of the Bernoulli(½) prior, data drawn from it, and
+ * The harmonium check (Theorem 1 of the note on VAE approximation errors), on exact figures: harmoniums inside the
+ * consistent set of the Bernoulli(½) prior (12 visible and 4 hidden units; 20 and 8), data drawn from them, and
  * <ul>
  *   <li>a VAE with affine encoder and decoder natural parameters trained by the ELBO: its approximation gap is zero
  *       (exactly, by enumeration, and measured by {@link InferenceGaps} within Monte-Carlo error) and its amortized
@@ -47,25 +47,26 @@ class HarmoniumTest {
 
     @Test
     void anMlpTrainedByIwaeShowsAPositiveApproximationGap() {
-        Harmonium h = Harmonium.block(12, 4, 1);
+        // The 8-unit block harmonium of docs/RESULTS.md (20 visible units), trained as there.
+        Harmonium h = Harmonium.block(20, 8, 1);
         Dataset train = h.sample(5000, 2), test = h.sample(200, 3);
-        ModelSpec spec = Harmonium.vae(12, 4, new int[] {64, 64}, Estimator.straightThroughSigmoid());
-        try (Hvae mlp = Harmonium.fit(spec, train, Objective.iwae(10), 100, 0)) {
+        ModelSpec spec = Harmonium.vae(20, 8, new int[] {64, 64}, Estimator.straightThroughSigmoid());
+        try (Hvae mlp = Harmonium.fit(spec, train, Objective.iwae(10), 200, 0)) {
             Harmonium.Exact ex = Harmonium.exact(mlp, test);
             InferenceGaps.Summary s = InferenceGaps.measure(mlp, test, OPTIONS).summary();
             String what = "exact " + ex.meanApproximationGap() + ", measured " + s;
-            assertTrue(ex.meanApproximationGap() > 0.01, "exact approximation gap: " + what);
+            assertTrue(ex.meanApproximationGap() > 0.1, "exact approximation gap: " + what);
             assertTrue(s.approximationGap().mean() > 10 * s.approximationGap().standardError(), what);
             agree(ex, s);
         }
     }
 
-    /** The Monte-Carlo gaps within their errors (and 0.02 nats of optimization slack) of the exact ones. */
+    /** The Monte-Carlo gaps within their errors (and 0.04 nats of optimization slack) of the exact ones. */
     static void agree(Harmonium.Exact ex, InferenceGaps.Summary s) {
         assertEquals(ex.meanApproximationGap(), s.approximationGap().mean(),
-                4 * s.approximationGap().standardError() + 0.02, "approximation gap, exact against measured: " + s);
+                4 * s.approximationGap().standardError() + 0.04, "approximation gap, exact against measured: " + s);
         assertEquals(ex.meanAmortizationGap(), s.amortizationGap().mean(),
-                4 * s.amortizationGap().standardError() + 0.02, "amortization gap, exact against measured: " + s);
+                4 * s.amortizationGap().standardError() + 0.04, "amortization gap, exact against measured: " + s);
         assertEquals(Harmonium.mean(ex.logLikelihood()), s.logLikelihood().mean(), 0.02, "log p(x): " + s);
         assertEquals(Harmonium.mean(ex.amortizedElbo()), s.amortizedElbo().mean(), 0.02, "ELBO(q): " + s);
     }
