@@ -190,6 +190,26 @@ class InferenceGapsTest {
         }
     }
 
+    /** A measurement frees everything it allocated; a second one reuses the cached blocks and allocates nothing new. */
+    @Test
+    void measuringTwiceHoldsNoMemoryAndAllocatesNothingNew() {
+        ModelSpec spec = base(Inference.BOTTOM_UP, LatentSpec.bernoulli(3, Estimator.straightThrough()),
+                LatentSpec.gaussian(4)).build();
+        Dataset d = Dataset.of("uniform", data(new SplittableRandom(7), 10).toArray(), 10, 9);
+        InferenceGaps.Options o = InferenceGaps.Options.defaults().withLogLikelihoodSamples(100).withElboSamples(100)
+                .withOptimization(4, 0.02, 100).withBatch(5);
+        try (Hvae m = new Hvae(spec, CPU, 9)) {
+            long before = CPU.memoryStats().bytesInUse();
+            InferenceGaps.measure(m, d, o);
+            org.hvae4j.tensor.CachingAllocator.Stats first = CPU.memoryStats();
+            assertEquals(before, first.bytesInUse(), "memory held after a measurement");
+            InferenceGaps.measure(m, d, o);
+            org.hvae4j.tensor.CachingAllocator.Stats second = CPU.memoryStats();
+            assertEquals(before, second.bytesInUse(), "memory held after the second");
+            assertEquals(first.rawAllocations(), second.rawAllocations(), "new raw allocations in the second");
+        }
+    }
+
     @Test
     void badUseIsRefused() {
         ModelSpec spec = base(Inference.BOTTOM_UP, LatentSpec.gaussian(3), LatentSpec.gaussian(4)).build();
