@@ -51,6 +51,8 @@ public final class Trainer implements AutoCloseable {
     private int workers = 1;
     private Hvae replica;
     private GradientReducer reducer;
+    private org.hvae4j.train.Mpi mpi;                   // the MPI job this trainer is one rank of, or null
+    private final List<GradientReducer> rankReducers = new ArrayList<>();
     private boolean captureSteps;
     private int statisticsInterval = 20;
     private TrainingStep last;
@@ -108,6 +110,29 @@ public final class Trainer implements AutoCloseable {
 
     public int workers() {
         return workers;
+    }
+
+    /**
+     * Makes this trainer one rank of the MPI job {@code mpi}: {@link #fit} gives each rank a disjoint shard of every
+     * batch (the batch size is the global one and must divide by the number of ranks), sums the gradients over the
+     * ranks after each backward pass, starts every rank from rank 0's parameters and optimizer state, refuses to train
+     * when the ranks' models, configurations or data differ, and checks after every epoch that the parameters are
+     * bit-identical everywhere. Each rank draws its own noise. Host (CPU backend) training only.
+     */
+    public Trainer withProcessGroup(org.hvae4j.train.Mpi mpi) {
+        if (mpi != null && be.device().isCuda()) {
+            throw new IllegalArgumentException("MPI data parallelism runs on the CPU backend; GPUs need NCCL");
+        }
+        if (mpi != this.mpi) {
+            clearSteps();
+        }
+        this.mpi = mpi;
+        return this;
+    }
+
+    /** This process's rank and the number of ranks ({0, 1} without a process group). */
+    public int[] rankAndRanks() {
+        return mpi == null ? new int[] {0, 1} : new int[] {mpi.rank(), mpi.size()};
     }
 
     /**
@@ -205,6 +230,8 @@ public final class Trainer implements AutoCloseable {
     private void clearSteps() {
         steps.values().forEach(TrainingStep::close);
         steps.clear();
+        rankReducers.forEach(GradientReducer::close);
+        rankReducers.clear();
         last = null;
     }
 
@@ -225,6 +252,10 @@ public final class Trainer implements AutoCloseable {
                 r = reducer;
             } else {
                 r = GradientReducer.none();
+            }
+            if (mpi != null && mpi.size() > 1) {
+                r = GradientReducer.acrossRanks(r, mpi);
+                rankReducers.add(r);
             }
             s = new TrainingStep(models, objective, r, adam, baseline, sums, cfg.seed(), rows, captureSteps);
             steps.put(rows, s);
@@ -343,7 +374,18 @@ public final class Trainer implements AutoCloseable {
         float[] buf = batcher.newFeatureBuffer();
         int[] labels = batcher.newLabelBuffer();
         float[] conditions = batcher.newConditionBuffer();
-        TrainingStep s = stepFor(cfg.batchSize());
+        int ranks = mpi == null ? 1 : mpi.size(), rank = mpi == null ? 0 : mpi.rank();
+        if (cfg.batchSize() % ranks != 0) {
+            throw new IllegalArgumentException("the batch size " + cfg.batchSize() + " does not divide among the "
+                    + ranks + " ranks of the job: choose a multiple of " + ranks);
+        }
+        int shard = cfg.batchSize() / ranks;
+        if (ranks > 1) {
+            RankChecks.agree(mpi, model, cfg, data, step);
+            RankChecks.broadcastState(mpi, model, adam, baseline);
+        }
+        ShardView view = ranks > 1 ? new ShardView(data, buf, labels, conditions, rank, shard) : null;
+        TrainingStep s = stepFor(shard);
         Batches io = new Batches(model, s.input(), s.condition());
         while (epoch < cfg.epochs()) {
             Batcher.Epoch it = batcher.epoch(epoch);
@@ -356,7 +398,12 @@ public final class Trainer implements AutoCloseable {
                 }
                 double lr = cfg.learningRate()
                         * TrainConfig.scheduleFactor(cfg.schedule(), epoch + (double) b / perEpoch, cfg.epochs());
-                io.load(buf, data.hasLabels() ? labels : null, conditions);
+                if (view == null) {
+                    io.load(buf, data.hasLabels() ? labels : null, conditions);
+                } else {
+                    view.cut();
+                    io.load(view.features, data.hasLabels() ? view.labels : null, view.conditions);
+                }
                 step(io.x, io.c, lr);
                 batchInEpoch = b + 1;
                 for (TrainingListener l : listeners) {
@@ -379,6 +426,9 @@ public final class Trainer implements AutoCloseable {
             lastEpochApplied = (long) (end[NativeCodes.SUM_STEPS] - atEpoch[NativeCodes.SUM_STEPS]);
             lastEpochSkipped = (long) (end[NativeCodes.SUM_SKIPPED] - atEpoch[NativeCodes.SUM_SKIPPED]);
             StepResult mean = meanBetween(atEpoch, end);
+            if (ranks > 1) {
+                RankChecks.sameParameters(mpi, model, epoch);
+            }
             for (TrainingListener l : listeners) {
                 l.onEpoch(epoch, mean, step);
             }
@@ -478,6 +528,43 @@ public final class Trainer implements AutoCloseable {
             closeGuarded();
         } finally {
             exit();
+        }
+    }
+
+    /** This rank's rows of the global batch in the batcher's buffers. */
+    private static final class ShardView {
+        final float[] features;
+        final int[] labels;
+        final float[] conditions;
+        private final float[] allFeatures;
+        private final int[] allLabels;
+        private final float[] allConditions;
+        private final int rank;
+        private final int rows;
+        private final int cols;
+        private final int conditionCols;
+
+        ShardView(Dataset data, float[] buf, int[] labels, float[] conditions, int rank, int rows) {
+            this.allFeatures = buf;
+            this.allLabels = labels;
+            this.allConditions = conditions;
+            this.rank = rank;
+            this.rows = rows;
+            this.cols = data.cols();
+            this.conditionCols = data.hasConditions() ? data.conditionDim() : 0;
+            this.features = new float[rows * cols];
+            this.labels = labels == null ? null : new int[rows];
+            this.conditions = conditions == null ? null : new float[rows * conditionCols];
+        }
+
+        void cut() {
+            System.arraycopy(allFeatures, rank * rows * cols, features, 0, features.length);
+            if (labels != null) {
+                System.arraycopy(allLabels, rank * rows, labels, 0, rows);
+            }
+            if (conditions != null) {
+                System.arraycopy(allConditions, rank * rows * conditionCols, conditions, 0, conditions.length);
+            }
         }
     }
 

@@ -32,7 +32,9 @@ final class TrainingStep implements AutoCloseable {
     private final Tensor cBuffer;
     private Tensor x;               // the batch the work reads: the buffers, or an ordinary step's own tensors
     private Tensor c;
-    private final Tensor[] noiseWord;     // per worker: (workers · step + w) << 16, the step's share of the offsets
+    private final int rank;               // this process's place among the ranks that train together (0 of 1)
+    private final int ranks;
+    private final Tensor[] noiseWord;     // per worker: (ranks · workers · step + rank · workers + w) << 16
     private final ObjectiveContext[] ctx;
     private final Tensor normSq;
     private final int[] updateBounds;
@@ -55,6 +57,8 @@ final class TrainingStep implements AutoCloseable {
         this.seed = seed;
         this.batch = batch;
         this.workers = reducer.workers();
+        this.rank = reducer.rank();
+        this.ranks = reducer.ranks();
         Hvae m = models.get(0);
         Backend be = m.backend();
         ModelSpec spec = m.spec();
@@ -122,7 +126,9 @@ final class TrainingStep implements AutoCloseable {
             c = cb;
         }
         for (int w = 0; w < workers; w++) {
-            be.kernels().u64Update(noiseWord[w].address(), (workers * step + w) << 16, false);
+            // Every worker of every rank draws its own noise, and with one rank this is the single-process stream.
+            long stream = (long) ranks * workers * step + (long) rank * workers + w;
+            be.kernels().u64Update(noiseWord[w].address(), stream << 16, false);
             ctx[w].setBeta(beta);
         }
         adam.setLearningRate(lr);

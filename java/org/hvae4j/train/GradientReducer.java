@@ -25,8 +25,26 @@ public interface GradientReducer extends AutoCloseable {
      */
     void reduce(List<List<Tensor>> gradients, List<Tensor> statistics, Tensor normSq);
 
+    /** This process's rank among the processes that train together (0 without a process group). */
+    default int rank() {
+        return 0;
+    }
+
+    /** The processes that train together, each on its shard of every batch (1 without a process group). */
+    default int ranks() {
+        return 1;
+    }
+
     @Override
     void close();
+
+    /**
+     * This process's reducer {@code local} inside an MPI job: the local result is then averaged over the ranks. Closing
+     * it leaves {@code local} open (its owner closes it).
+     */
+    static GradientReducer acrossRanks(GradientReducer local, Mpi mpi) {
+        return mpi.size() == 1 ? local : new MpiReducer(local, mpi);
+    }
 
     /** One worker: the gradients are the step's; only their sum of squares is taken. */
     static GradientReducer none() {

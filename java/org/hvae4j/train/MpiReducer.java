@@ -1,0 +1,88 @@
+package org.hvae4j.train;
+
+import java.util.List;
+import java.util.function.IntConsumer;
+import org.hvae4j.tensor.Backend;
+import org.hvae4j.tensor.MemoryScope;
+import org.hvae4j.tensor.Tensor;
+
+/**
+ * Data parallelism across the ranks of an MPI job, around this process's own reducer (one worker, or two threads):
+ * the local mean gradient and statistics are packed into one buffer, summed over the ranks by one
+ * {@code MPI_Allreduce}, divided by the number of ranks and unpacked; the global sum of squares is then taken of the
+ * result. Every rank ends with the same bits (the reduced buffer is the same everywhere), so the optimizer's decisions
+ * (skip, clip) agree. Host (CPU backend) tensors.
+ */
+final class MpiReducer implements GradientReducer {
+    private final GradientReducer local;
+    private final Mpi mpi;
+    private Tensor flat;
+
+    MpiReducer(GradientReducer local, Mpi mpi) {
+        this.local = local;
+        this.mpi = mpi;
+    }
+
+    @Override
+    public int workers() {
+        return local.workers();
+    }
+
+    @Override
+    public void forEachWorker(IntConsumer work) {
+        local.forEachWorker(work);
+    }
+
+    @Override
+    public void reduce(List<List<Tensor>> gradients, List<Tensor> statistics, Tensor normSq) {
+        local.reduce(gradients, statistics, normSq);
+        Backend be = normSq.backend();
+        List<Tensor> g = gradients.get(0);
+        Tensor stats = statistics.get(0);
+        long total = stats.numel();
+        for (Tensor t : g) {
+            total += t.numel();
+        }
+        if (flat == null) {
+            if (total > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("gradients of " + total + " values do not fit one buffer");
+            }
+            try (MemoryScope own = MemoryScope.open()) {  // the reducer's, not the step's
+                flat = be.empty((int) total);
+                own.detachAll();
+            }
+        }
+        long at = 0;
+        for (Tensor t : g) {
+            be.copy(t.reshape((int) t.numel()), flat.view(at, (int) t.numel()));
+            at += t.numel();
+        }
+        be.copy(stats.reshape((int) stats.numel()), flat.view(at, (int) stats.numel()));
+        mpi.allreduceSum(flat);
+        float inv = 1f / mpi.size();
+        at = 0;
+        for (Tensor t : g) {
+            be.axpby(inv, flat.view(at, (int) t.numel()), 0f, t.reshape((int) t.numel()));
+            at += t.numel();
+        }
+        be.axpby(inv, flat.view(at, (int) stats.numel()), 0f, stats.reshape((int) stats.numel()));
+        be.sumSquares(g, normSq);
+    }
+
+    @Override
+    public int rank() {
+        return mpi.rank();
+    }
+
+    @Override
+    public int ranks() {
+        return mpi.size();
+    }
+
+    @Override
+    public void close() {
+        if (flat != null) {
+            flat.close();
+        }
+    }
+}
