@@ -94,6 +94,25 @@ final class TrainCommand extends CliCommand {
                 out = file.toAbsolutePath().getParent();
             }
         }
+        org.hvae4j.train.Mpi mpi = org.hvae4j.train.Mpi.launched() ? org.hvae4j.train.Mpi.world() : null;
+        try {
+            if (mpi != null && mpi.rank() != 0) {
+                trainRank(file, info, mpi);   // rank 0 alone writes the run directory
+            } else {
+                trainInRunDirectory(file, info, mpi);
+            }
+        } catch (Exception | Error e) {
+            if (mpi != null && mpi.size() > 1) {
+                // The other ranks wait in a collective for this one: end the whole job, naming the rank.
+                err().printf("hvae4j: error: rank %d of %d: %s%n", mpi.rank(), mpi.size(), e.getMessage());
+                err().flush();
+                mpi.abort(1);
+            }
+            throw e;
+        }
+    }
+
+    private void trainInRunDirectory(Path file, Checkpoint.Info info, org.hvae4j.train.Mpi mpi) throws Exception {
         if (out == null) {
             out = timestampedRunDirectory(model.name());
         }
@@ -112,7 +131,7 @@ final class TrainCommand extends CliCommand {
                     Files.deleteIfExists(out.resolve(n));
                 }
             }
-            train(file, info);
+            train(file, info, mpi);
         } catch (Exception | Error e) {
             if (created) {
                 removeIfEmpty(out);   // a run that failed before writing anything leaves no directory behind
@@ -130,17 +149,17 @@ final class TrainCommand extends CliCommand {
         }
     }
 
-    private void train(Path file, Checkpoint.Info info) throws Exception {
-        Backend backend = backend();
-        Splits splits = Splits.of(data, testData, holdout);
-        Dataset train = splits.train();
+    /** The trainer of a new run, or of the run in checkpoint {@code file}; null when the checkpoint is finished. */
+    private Trainer trainer(Path file, Checkpoint.Info info, Backend backend, Dataset train, boolean say) {
         Trainer trainer;
         if (file != null) {
             int epochs = training.epochs == null ? info.config().epochs() : training.epochs;
             if (info.epoch() >= epochs) {
-                println("the checkpoint has finished %d of %d epochs: nothing to train (raise --epochs); the run "
-                        + "directory is unchanged", info.epoch(), epochs);
-                return;
+                if (say) {
+                    println("the checkpoint has finished %d of %d epochs: nothing to train (raise --epochs); the run "
+                            + "directory is unchanged", info.epoch(), epochs);
+                }
+                return null;
             }
             trainer = Checkpoint.resume(file, backend, training.epochs);
         } else {
@@ -160,6 +179,34 @@ final class TrainCommand extends CliCommand {
                 throw new ConfigException("--graph: " + e.getMessage());
             }
         }
+        return trainer;
+    }
+
+    /** A rank other than 0 of an MPI job: trains its shards with the others and writes nothing. */
+    private void trainRank(Path file, Checkpoint.Info info, org.hvae4j.train.Mpi mpi) throws Exception {
+        Backend backend = common.backend();
+        Dataset train = Splits.of(data, testData, holdout).train();
+        Trainer trainer = trainer(file, info, backend, train, false);
+        if (trainer == null) {
+            return;
+        }
+        try (Hvae m = trainer.model(); trainer) {
+            trainer.withProcessGroup(mpi);
+            trainer.fit(train, null);
+        }
+    }
+
+    private void train(Path file, Checkpoint.Info info, org.hvae4j.train.Mpi mpi) throws Exception {
+        Backend backend = backend();
+        Splits splits = Splits.of(data, testData, holdout);
+        Dataset train = splits.train();
+        Trainer trainer = trainer(file, info, backend, train, true);
+        if (trainer == null) {
+            return;
+        }
+        if (mpi != null) {
+            trainer.withProcessGroup(mpi);
+        }
         try (Hvae m = trainer.model(); trainer) {
             TrainConfig cfg = trainer.config();
             println("model %s, %,d parameters", m.spec(), m.parameterCount());
@@ -167,6 +214,10 @@ final class TrainCommand extends CliCommand {
                     data.limit == null ? "" : " (--limit " + data.limit + ")", train.rows(),
                     splits.test() == null ? ", no test split" : ", test split " + splits.testSource(),
                     backend.describe(), out);
+            if (mpi != null) {
+                println("MPI: %d ranks, each training %d of every batch of %d (rank 0 writes the run directory)",
+                        mpi.size(), cfg.batchSize() / Math.max(1, mpi.size()), cfg.batchSize());
+            }
             if (m.spec().inference() == org.hvae4j.model.Inference.LADDER
                     && cfg.objective().kind() == org.hvae4j.model.Objective.Kind.ELBO && cfg.objective().freeBits() == 0) {
                 println("note: with ladder inference and the plain ELBO a layer often collapses onto its prior (and KL "
