@@ -14,12 +14,71 @@ import org.hvae4j.tensor.Tensor;
  */
 public final class Mpi {
     private static Mpi world;
+    /** Seconds a collective may wait for the other ranks before this rank ends the job (HVAE4J_MPI_TIMEOUT). */
+    public static final String TIMEOUT_VARIABLE = "HVAE4J_MPI_TIMEOUT";
+    static final double DEFAULT_TIMEOUT_SECONDS = 600;
     private final int rank;
     private final int size;
+    private final double timeoutSeconds;
+    private volatile long waitingSince;   // System.nanoTime() when the current collective began, 0 when none
+    private volatile String waitingIn;
 
-    private Mpi(int rank, int size) {
+    private Mpi(int rank, int size, double timeoutSeconds) {
         this.rank = rank;
         this.size = size;
+        this.timeoutSeconds = timeoutSeconds;
+    }
+
+    static double timeoutFrom(Map<String, String> env) {
+        String v = env.get(TIMEOUT_VARIABLE);
+        if (v == null || v.isBlank()) {
+            return DEFAULT_TIMEOUT_SECONDS;
+        }
+        try {
+            double t = Double.parseDouble(v.trim());
+            if (t > 0 && Double.isFinite(t)) {
+                return t;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new MpiException(TIMEOUT_VARIABLE + " must be a positive number of seconds, got '" + v + "'");
+    }
+
+    /**
+     * The watchdog: a collective that has waited longer than the timeout means a rank is dead or hung (a dead one
+     * normally makes the launcher end the job first). This rank then says so and exits, which makes the launcher end
+     * every rank; the last checkpoint is untouched (it is written by a rename).
+     */
+    private void watch() {
+        Thread t = new Thread(() -> {
+            while (true) {
+                try {
+                    Thread.sleep(Math.max(50, Math.min(1000, (long) (timeoutSeconds * 250))));
+                } catch (InterruptedException e) {
+                    return;
+                }
+                long since = waitingSince;
+                if (since != 0 && (System.nanoTime() - since) / 1e9 > timeoutSeconds) {
+                    System.err.printf(java.util.Locale.ROOT, "hvae4j: error: rank %d of %d: %s has waited %.0f s "
+                            + "for the other ranks (%s): a rank is hung or dead; ending the job%n", rank, size,
+                            waitingIn, timeoutSeconds, TIMEOUT_VARIABLE + " sets the limit");
+                    System.err.flush();
+                    Runtime.getRuntime().halt(4);
+                }
+            }
+        }, "hvae4j-mpi-watchdog");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void begin(String op) {
+        waitingIn = op;
+        waitingSince = System.nanoTime();
+    }
+
+    private void end() {
+        waitingSince = 0;
     }
 
     /** Whether an MPI launcher started this process (its rank and size are in the environment). */
@@ -44,9 +103,11 @@ public final class Mpi {
                 throw new MpiException("the MPI library could not be loaded (" + e.getMessage() + "); is Open MPI "
                         + "installed on this machine?");
             }
+            double timeout = timeoutFrom(System.getenv());
             int[] r = new int[1], s = new int[1];
             check(MpiNative.hvae4j_mpi_init(r, s), "MPI_Init");
-            world = new Mpi(r[0], s[0]);
+            world = new Mpi(r[0], s[0], timeout);
+            world.watch();
             Runtime.getRuntime().addShutdownHook(new Thread(MpiNative::hvae4j_mpi_finalize, "hvae4j-mpi-finalize"));
         }
         return world;
@@ -63,24 +124,44 @@ public final class Mpi {
     /** t := the sum over ranks of t (a host tensor, in place). */
     public void allreduceSum(Tensor t) {
         host(t, "allreduce");
-        check(MpiNative.hvae4j_mpi_allreduce_sum(t.address(), t.numel()), "MPI_Allreduce");
+        begin("MPI_Allreduce");
+        try {
+            check(MpiNative.hvae4j_mpi_allreduce_sum(t.address(), t.numel()), "MPI_Allreduce");
+        } finally {
+            end();
+        }
     }
 
     /** t := rank {@code root}'s t (a host tensor). */
     public void broadcast(Tensor t, int root) {
         host(t, "broadcast");
-        check(MpiNative.hvae4j_mpi_broadcast(t.address(), t.numel(), root), "MPI_Bcast");
+        begin("MPI_Bcast");
+        try {
+            check(MpiNative.hvae4j_mpi_broadcast(t.address(), t.numel(), root), "MPI_Bcast");
+        } finally {
+            end();
+        }
     }
 
     /** Every rank's value, in rank order. */
     public long[] allgather(long value) {
         long[] out = new long[size];
-        check(MpiNative.hvae4j_mpi_allgather_u64(value, out), "MPI_Allgather");
+        begin("MPI_Allgather");
+        try {
+            check(MpiNative.hvae4j_mpi_allgather_u64(value, out), "MPI_Allgather");
+        } finally {
+            end();
+        }
         return out;
     }
 
     public void barrier() {
-        check(MpiNative.hvae4j_mpi_barrier(), "MPI_Barrier");
+        begin("MPI_Barrier");
+        try {
+            check(MpiNative.hvae4j_mpi_barrier(), "MPI_Barrier");
+        } finally {
+            end();
+        }
     }
 
     /** Ends every process of the job with exit code {@code code}. */

@@ -61,6 +61,101 @@ class MpiTest {
         return new String[] {Integer.toString(p.exitValue()), text};
     }
 
+    /**
+     * Starts {@code hvae4j ARGS} on {@code ranks} ranks through a shell (Open MPI rewrites the arguments of a program
+     * named java), marked so that its processes can be found.
+     */
+    static Process startCli(int ranks, String mark, double timeout, String... args) throws IOException {
+        String mpirun = mpirun();
+        assumeTrue(mpirun != null, "no mpirun on the PATH (Debian: openmpi-bin, libopenmpi-dev)");
+        assumeTrue(MpiNative.available(), "this build has no MPI bridge (CMake did not find MPI)");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(mpirun, "--oversubscribe", "-np", Integer.toString(ranks), "sh",
+                "-c", "exec \"$0\" --enable-native-access=ALL-UNNAMED -cp \"$HVAE4J_TEST_CP\" org.hvae4j.cli.Main \"$@\"",
+                java));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("OMPI_ALLOW_RUN_AS_ROOT", "1");
+        pb.environment().put("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
+        pb.environment().put("OMPI_MCA_btl", "self,vader");
+        pb.environment().put("HVAE4J_TEST_CP", System.getProperty("java.class.path"));
+        pb.environment().put("HVAE4J_TEST_MARK", mark);
+        pb.environment().put(Mpi.TIMEOUT_VARIABLE, Double.toString(timeout));
+        return pb.start();
+    }
+
+    /** The pid of rank {@code rank}'s JVM among the processes started with {@code mark}, waiting for it to start. */
+    static long rankPid(String mark, int rank) throws Exception {
+        for (int tries = 0; tries < 300; tries++) {
+            for (ProcessHandle h : ProcessHandle.allProcesses().toList()) {
+                Path env = Path.of("/proc", Long.toString(h.pid()), "environ");
+                try {
+                    String e = new String(Files.readAllBytes(env), StandardCharsets.UTF_8);
+                    if (e.contains("HVAE4J_TEST_MARK=" + mark + "\0") && e.contains("OMPI_COMM_WORLD_RANK=" + rank + "\0")
+                            && h.info().command().orElse("").endsWith("java")) {
+                        return h.pid();
+                    }
+                } catch (IOException gone) {
+                    // not ours, or already gone
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("rank " + rank + " did not start");
+    }
+
+    /** Trains long enough to be interrupted, waits for its first checkpoint, then does {@code fault} to rank 1. */
+    String faultAfterCheckpoint(String signal, double timeout) throws Exception {
+        String mark = java.util.UUID.randomUUID().toString();
+        Path out = tmp.resolve("run");
+        Process p = startCli(2, mark, timeout, "train", "--device", "CPU", "--model", "g1", "--epochs", "500",
+                "--limit", "2000", "--out", out.toString());
+        StringBuilder text = new StringBuilder();
+        Thread reader = new Thread(() -> {
+            try {
+                text.append(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException ignored) {
+                // the process ended
+            }
+        });
+        reader.start();
+        long pid = rankPid(mark, 1);
+        Path ckpt = out.resolve("checkpoint.hvae");
+        for (int i = 0; i < 600 && !Files.exists(ckpt); i++) {
+            Thread.sleep(100);
+        }
+        assertTrue(Files.exists(ckpt), "a first checkpoint within 60 s");
+        long t0 = System.nanoTime();
+        new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).start().waitFor();
+        boolean ended = p.waitFor(60, TimeUnit.SECONDS);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        if (!ended) {
+            p.destroyForcibly();
+            new ProcessBuilder("kill", "-KILL", Long.toString(pid)).start().waitFor();
+        }
+        reader.join(10_000);
+        assertTrue(ended, "the job ended within 60 s of the fault:\n" + text);
+        assertNotEquals(0, p.exitValue(), text::toString);
+        assertTrue(seconds < timeout + 30, "ended after " + seconds + " s");
+        // The last checkpoint still loads.
+        assertTrue(org.hvae4j.model.Checkpoint.info(ckpt).epoch() >= 1, "the checkpoint after a fault loads");
+        return text.toString();
+    }
+
+    @Test
+    void aKilledRankEndsTheJobAndTheCheckpointSurvives() throws Exception {
+        String text = faultAfterCheckpoint("KILL", 600);
+        System.out.println("killed rank:\n" + text);
+        assertTrue(text.contains("rank 1") || text.contains(",1]"), "the message names rank 1:\n" + text);
+    }
+
+    @Test
+    void aHungRankEndsTheJobWithinTheTimeout() throws Exception {
+        String text = faultAfterCheckpoint("STOP", 5);
+        System.out.println("hung rank:\n" + text);
+        assertTrue(text.contains("rank 0 of 2: MPI_Allreduce has waited 5 s for the other ranks"), text);
+    }
+
     static int[] read(Path f) throws IOException {
         byte[] b = Files.readAllBytes(f);
         int[] v = new int[b.length / 4];
