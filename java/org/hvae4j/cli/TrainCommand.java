@@ -214,9 +214,9 @@ final class TrainCommand extends CliCommand {
                     data.limit == null ? "" : " (--limit " + data.limit + ")", train.rows(),
                     splits.test() == null ? ", no test split" : ", test split " + splits.testSource(),
                     backend.describe(), out);
-            if (mpi != null) {
+            if (mpi != null && mpi.size() > 1) {
                 println("MPI: %d ranks, each training %d of every batch of %d (rank 0 writes the run directory)",
-                        mpi.size(), cfg.batchSize() / Math.max(1, mpi.size()), cfg.batchSize());
+                        mpi.size(), cfg.batchSize() / mpi.size(), cfg.batchSize());
             }
             if (m.spec().inference() == org.hvae4j.model.Inference.LADDER
                     && cfg.objective().kind() == org.hvae4j.model.Objective.Kind.ELBO && cfg.objective().freeBits() == 0) {
@@ -232,7 +232,14 @@ final class TrainCommand extends CliCommand {
                     out.resolve("metrics.csv"), out(), plain)) {
                 log = l;
                 trainer.addListener(l);
+                long t0 = System.nanoTime();
                 trainer.fit(train, out.resolve(CheckpointOption.FILE_NAME));
+                if (mpi != null && mpi.size() > 1) {
+                    double s = (System.nanoTime() - t0) / 1e9;
+                    println("MPI: rank 0 spent %.2f s of %.2f s of training in %d gradient allreduces (%.1f%%: the "
+                            + "transfer, and waiting for the slower rank)", mpi.allreduceSeconds(), s,
+                            mpi.allreduceCalls(), 100 * mpi.allreduceSeconds() / s);
+                }
             }
             new RunReport(out, trainer, splits, evalSet, data.spec, backend).write(log, evalK, exportSafetensors,
                     this::println);

@@ -83,6 +83,14 @@ public final class TrainBench {
         };
 
         Backend backend = Backend.byName(device);
+        // Under an MPI launcher: one rank of a data-parallel job, each rank stepping on its shard of every batch.
+        org.hvae4j.train.Mpi mpi = org.hvae4j.train.Mpi.launched() ? org.hvae4j.train.Mpi.world() : null;
+        int ranks = mpi == null ? 1 : mpi.size();
+        if (batch % ranks != 0) {
+            fail("--batch " + batch + " does not divide among " + ranks + " ranks");
+        }
+        int globalBatch = batch;
+        batch = batch / ranks;
         TrainConfig cfg = TrainConfig.defaults(1).withBatchSize(batch).withSeed(seed).withObjective(objective);
         int cols = 784;
         int poolRows = Math.max(10 * batch, 10000) / batch * batch;
@@ -93,7 +101,7 @@ public final class TrainBench {
             grey[i] = (float) rng.nextDouble();
         }
         try (Hvae hvae = new Hvae(BurdaModels.byName(model), backend, seed); Trainer trainer = new Trainer(hvae, cfg).withWorkers(workers)
-                .withCapturedSteps(graph);
+                .withCapturedSteps(graph).withProcessGroup(mpi);
              Tensor pool = backend.fromArray(grey, poolRows, cols)) {
             List<Tensor> batches = new ArrayList<>(nBatches);
             for (int b = 0; b < nBatches; b++) {
@@ -112,10 +120,15 @@ public final class TrainBench {
                 trainer.step(batches.get((int) (cursor++ % nBatches)), null, lr);
                 warmSteps++;
                 backend.synchronize();
-            } while (System.nanoTime() - t0 < warmup * 1e9);
+            } while (!rankZeroSays(mpi, System.nanoTime() - t0 >= warmup * 1e9));
             double rate = warmSteps / ((System.nanoTime() - t0) / 1e9);
 
+            // Every rank must take the same number of steps: rank 0's chunk size and its clock decide.
             long chunk = Math.max(1, (long) (rate * 0.2));
+            if (mpi != null) {
+                chunk = mpi.allgather(chunk)[0];
+            }
+            double reduceBefore = mpi == null ? 0 : mpi.allreduceSeconds();
             long steps = 0;
             double elapsed;
             backend.synchronize();
@@ -127,20 +140,29 @@ public final class TrainBench {
                 steps += chunk;
                 backend.synchronize();
                 elapsed = (System.nanoTime() - t0) / 1e9;
-                if (elapsed >= seconds) {
+                if (rankZeroSays(mpi, elapsed >= seconds)) {
                     break;
                 }
             }
+            if (mpi != null && mpi.rank() != 0) {
+                return;
+            }
+            double reduce = mpi == null ? 0 : mpi.allreduceSeconds() - reduceBefore;
             System.out.println(String.format(Locale.ROOT,
                     "{\"peer\":\"hvae4j\",\"model\":\"%s\",\"objective\":\"%s\",\"batch\":%d,"
                             + "\"device\":\"%s\",\"workers\":%d,\"graph\":%s,\"blas_threads\":%d,\"backend\":\"%s\","
                             + "\"java\":\"%s\",\"examples_per_s\":%.1f,\"steps\":%d,\"elapsed_s\":%.3f,"
-                            + "\"skipped_steps\":%d}",
-                    model, objectiveLabel, batch, device, workers, trainer.capturedGraph(),
+                            + "\"skipped_steps\":%d,\"ranks\":%d,\"allreduce_s\":%.3f}",
+                    model, objectiveLabel, globalBatch, device, workers, trainer.capturedGraph(),
                     Integer.getInteger("hvae4j.blas.threads", 1),
-                    json(backend.describe()), json(System.getProperty("java.version")), steps * batch / elapsed,
-                    steps, elapsed, trainer.skippedSteps()));
+                    json(backend.describe()), json(System.getProperty("java.version")), steps * globalBatch / elapsed,
+                    steps, elapsed, trainer.skippedSteps(), ranks, reduce));
         }
+    }
+
+    /** {@code mine} on one process; in an MPI job, rank 0's value (so that every rank stops at the same step). */
+    private static boolean rankZeroSays(org.hvae4j.train.Mpi mpi, boolean mine) {
+        return mpi == null ? mine : mpi.allgather(mine ? 1 : 0)[0] == 1;
     }
 
     private static String json(String s) {

@@ -21,6 +21,8 @@ public final class Mpi {
     private final int size;
     private final double timeoutSeconds;
     private volatile long waitingSince;   // System.nanoTime() when the current collective began, 0 when none
+    private long allreduceNanos;
+    private long allreduceCalls;
     private volatile String waitingIn;
 
     private Mpi(int rank, int size, double timeoutSeconds) {
@@ -125,11 +127,24 @@ public final class Mpi {
     public void allreduceSum(Tensor t) {
         host(t, "allreduce");
         begin("MPI_Allreduce");
+        long t0 = System.nanoTime();
         try {
             check(MpiNative.hvae4j_mpi_allreduce_sum(t.address(), t.numel()), "MPI_Allreduce");
         } finally {
             end();
+            allreduceNanos += System.nanoTime() - t0;
+            allreduceCalls++;
         }
+    }
+
+    /** Seconds this rank has spent inside {@link #allreduceSum} (the transfer, and waiting for slower ranks). */
+    public double allreduceSeconds() {
+        return allreduceNanos / 1e9;
+    }
+
+    /** Calls of {@link #allreduceSum} so far. */
+    public long allreduceCalls() {
+        return allreduceCalls;
     }
 
     /** t := rank {@code root}'s t (a host tensor). */

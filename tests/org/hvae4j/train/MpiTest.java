@@ -156,6 +156,56 @@ class MpiTest {
         assertTrue(text.contains("rank 0 of 2: MPI_Allreduce has waited 5 s for the other ranks"), text);
     }
 
+    /** Runs hvae4j ARGS on {@code ranks} ranks to the end; returns its output, failing on a non-zero exit. */
+    static String cli(int ranks, String... args) throws Exception {
+        Process p = startCli(ranks, java.util.UUID.randomUUID().toString(), 600, args);
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(180, TimeUnit.SECONDS), text);
+        assertEquals(0, p.exitValue(), text);
+        return text;
+    }
+
+    static float[] parameters(Path run) {
+        try (Hvae m = org.hvae4j.model.Checkpoint.loadModel(run.resolve("checkpoint.hvae"), Backend.cpu())) {
+            List<Float> all = new ArrayList<>();
+            m.parameters().forEach(p -> {
+                for (float v : p.value().toArray()) {
+                    all.add(v);
+                }
+            });
+            float[] r = new float[all.size()];
+            for (int i = 0; i < r.length; i++) {
+                r[i] = all.get(i);
+            }
+            return r;
+        }
+    }
+
+    /**
+     * Resuming with the same number of ranks continues bit for bit as the run that was not interrupted; resuming
+     * with another number of ranks continues (other shards and noise streams: another continuation).
+     */
+    @Test
+    void resumeWithTheSameOrAnotherNumberOfRanks() throws Exception {
+        String[] common = {"--device", "CPU", "--model", "g1", "--limit", "1000"};
+        Path whole = tmp.resolve("whole"), split = tmp.resolve("split"), other = tmp.resolve("other");
+        cli(2, concat(new String[] {"train", "--epochs", "4", "--out", whole.toString()}, common));
+        cli(2, concat(new String[] {"train", "--epochs", "2", "--out", split.toString()}, common));
+        Files.copy(split.resolve("checkpoint.hvae"), Files.createDirectories(other).resolve("checkpoint.hvae"));
+        String resumed = cli(2, "train", "--device", "CPU", "--resume", split.toString(), "--epochs", "4");
+        assertTrue(resumed.contains("MPI: 2 ranks"), resumed);
+        assertArrayEquals(parameters(whole), parameters(split), "2 ranks, resumed on 2 ranks: the same run");
+        String one = cli(1, "train", "--device", "CPU", "--resume", other.toString(), "--epochs", "4");
+        assertTrue(one.contains("epoch 4/4"), one);
+        assertEquals(4, org.hvae4j.model.Checkpoint.info(other.resolve("checkpoint.hvae")).epoch());
+    }
+
+    static String[] concat(String[] a, String[] b) {
+        String[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
     static int[] read(Path f) throws IOException {
         byte[] b = Files.readAllBytes(f);
         int[] v = new int[b.length / 4];
