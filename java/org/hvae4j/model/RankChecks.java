@@ -70,7 +70,7 @@ final class RankChecks {
             long[] all = mpi.allgather(mine[i]);
             for (int r = 1; r < all.length; r++) {
                 if (all[r] != all[0]) {
-                    throw new IllegalStateException("rank " + r + " has another " + what[i] + " than rank 0"
+                    throw new IllegalStateException("rank " + r + "'s " + what[i] + " differs from rank 0's"
                             + (i == 3 ? " (step " + all[r] + " against " + all[0] + ")"
                                     : String.format(" (checksum %016x against %016x)", all[r], all[0]))
                             + ": every rank must be started with the same command and data");

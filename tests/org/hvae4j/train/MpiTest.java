@@ -214,8 +214,8 @@ class MpiTest {
     }
 
     /**
-     * Two ranks of one worker each train what one process trains with two worker threads on the same batches: the
-     * same shards, the same noise streams, the same mean gradients; and both ranks hold the same bits.
+     * Two ranks of one worker each train (50 steps) what one process trains with two worker threads on the same
+     * batches: the same shards, the same noise streams, the same mean gradients; and both ranks hold the same bits.
      */
     @Test
     void twoRanksTrainWhatOneProcessWithTwoWorkersTrains() throws Exception {
@@ -241,9 +241,12 @@ class MpiTest {
     }
 
     @Test
-    void ranksWithDifferentConfigurationsRefuseToTrain() throws Exception {
+    void ranksWithDifferentConfigurationsOrDataRefuseToTrain() throws Exception {
         String[] r = run(2, tmp, "seed+R");
         assertNotEquals("0", r[0], r[1]);
-        assertTrue(r[1].contains("rank 1 has another training configuration than rank 0"), r[1]);
+        assertTrue(r[1].contains("rank 1's training configuration differs from rank 0's"), r[1]);
+        r = run(2, tmp, "data+R");
+        assertNotEquals("0", r[0], r[1]);
+        assertTrue(r[1].contains("rank 1's data differs from rank 0's"), r[1]);
     }
 }

@@ -17,8 +17,8 @@ import org.hvae4j.tensor.Backend;
 
 /**
  * One rank of the MPI tests ({@link MpiTest}), started by mpirun: trains the test model on the test data as a rank of
- * the job and writes its parameters to {@code OUT/rank-R.bin}. {@code seed+R} as the seed argument gives each rank
- * another configuration (the mismatch test).
+ * the job and writes its parameters to {@code OUT/rank-R.bin}. A second argument {@code seed+R} gives each rank
+ * another configuration, {@code data+R} other data (the mismatch tests).
  */
 public final class MpiTrainMain {
     private MpiTrainMain() {}
@@ -33,7 +33,7 @@ public final class MpiTrainMain {
     }
 
     static TrainConfig config(long seed) {
-        return TrainConfig.defaults(2).withBatchSize(40).withSeed(seed);
+        return TrainConfig.defaults(5).withBatchSize(40).withSeed(seed);
     }
 
     static void write(Path file, Hvae m) throws IOException {
@@ -49,10 +49,12 @@ public final class MpiTrainMain {
     public static void main(String[] args) throws IOException {
         Path out = Path.of(args[0]);
         Mpi mpi = Mpi.world();
-        long seed = args.length > 1 && args[1].equals("seed+R") ? 3 + mpi.rank() : 3;
+        String variant = args.length > 1 ? args[1] : "";
+        long seed = variant.equals("seed+R") ? 3 + mpi.rank() : 3;
+        Dataset data = variant.equals("data+R") ? Datasets.embeddedMnist().subset(mpi.rank(), 400 + mpi.rank()) : data();
         try (Hvae m = new Hvae(spec(), Backend.cpu(), 1);
                 Trainer t = new Trainer(m, config(seed)).withProcessGroup(mpi)) {
-            t.fit(data(), null);
+            t.fit(data, null);
             write(out.resolve("rank-" + mpi.rank() + ".bin"), m);
         } catch (RuntimeException e) {
             System.err.println("rank " + mpi.rank() + ": " + e.getMessage());
