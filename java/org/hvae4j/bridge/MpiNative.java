@@ -6,8 +6,8 @@ import org.bytedeco.javacpp.annotation.Platform;
 
 /**
  * The JNI surface of libhvae4j_mpi ({@code hvae4j/hvae4j_mpi.h}): the collectives of data-parallel training over MPI.
- * The bridge exists only in builds made where CMake found MPI; only an MPI run touches this class (see
- * {@link #available()}). Host pointers travel as 64-bit addresses.
+ * The bridge exists only in builds made where CMake found MPI; only an MPI run touches this class (whose
+ * initialization loads the bridge: {@code org.hvae4j.train.Mpi.bridgeBuilt()} asks without touching it). Host pointers travel as 64-bit addresses.
  */
 @Platform(include = "hvae4j/hvae4j_mpi.h", link = "hvae4j_mpi")
 public final class MpiNative {
@@ -16,11 +16,6 @@ public final class MpiNative {
     }
 
     private MpiNative() {}
-
-    /** Whether this build carries the MPI bridge (checked without loading it). */
-    public static boolean available() {
-        return MpiNative.class.getResource(Loader.getPlatform() + "/libjniMpiNative.so") != null;
-    }
 
     /** Loads the libraries (idempotent); the static initializer does the work. */
     public static void ensureLoaded() {}

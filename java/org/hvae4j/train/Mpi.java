@@ -83,6 +83,15 @@ public final class Mpi {
         waitingSince = 0;
     }
 
+    /**
+     * Whether this build carries the MPI bridge (CMake found MPI when it was built), asked without loading it: the
+     * bridge class's initialization would.
+     */
+    public static boolean bridgeBuilt() {
+        return Mpi.class.getResource("/org/hvae4j/bridge/" + org.bytedeco.javacpp.Loader.getPlatform()
+                + "/libjniMpiNative.so") != null;
+    }
+
     /** Whether an MPI launcher started this process (its rank and size are in the environment). */
     public static boolean launched() {
         return launched(System.getenv());
@@ -95,7 +104,7 @@ public final class Mpi {
     /** The world communicator: MPI initialized on first use. Throws {@link MpiException} where that cannot be. */
     public static synchronized Mpi world() {
         if (world == null) {
-            if (!MpiNative.available()) {
+            if (!bridgeBuilt()) {
                 throw new MpiException("this build of hvae4j has no MPI support: build it where CMake finds MPI "
                         + "(Debian: apt-get install openmpi-bin libopenmpi-dev)");
             }

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.hvae4j.bridge.MpiNative;
 import org.hvae4j.model.Hvae;
 import org.hvae4j.model.Trainer;
 import org.hvae4j.tensor.Backend;
@@ -42,7 +41,7 @@ class MpiTest {
     static String[] run(int ranks, Path out, String... extra) throws IOException, InterruptedException {
         String mpirun = mpirun();
         assumeTrue(mpirun != null, "no mpirun on the PATH (Debian: openmpi-bin, libopenmpi-dev)");
-        assumeTrue(MpiNative.available(), "this build has no MPI bridge (CMake did not find MPI)");
+        assumeTrue(Mpi.bridgeBuilt(), "this build has no MPI bridge (CMake did not find MPI)");
         List<String> cmd = new ArrayList<>(List.of(mpirun, "--oversubscribe", "-np", Integer.toString(ranks),
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), MpiTrainMain.class.getName(), out.toString()));
@@ -68,7 +67,7 @@ class MpiTest {
     static Process startCli(int ranks, String mark, double timeout, String... args) throws IOException {
         String mpirun = mpirun();
         assumeTrue(mpirun != null, "no mpirun on the PATH (Debian: openmpi-bin, libopenmpi-dev)");
-        assumeTrue(MpiNative.available(), "this build has no MPI bridge (CMake did not find MPI)");
+        assumeTrue(Mpi.bridgeBuilt(), "this build has no MPI bridge (CMake did not find MPI)");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(mpirun, "--oversubscribe", "-np", Integer.toString(ranks), "sh",
                 "-c", "exec \"$0\" --enable-native-access=ALL-UNNAMED -cp \"$HVAE4J_TEST_CP\" org.hvae4j.cli.Main \"$@\"",
