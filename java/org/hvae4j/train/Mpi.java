@@ -74,13 +74,15 @@ public final class Mpi {
         t.start();
     }
 
-    private void begin(String op) {
+    /** Runs one collective under the watchdog's eye; a failure status becomes an {@link MpiException}. */
+    private void collective(String op, java.util.function.IntSupplier call) {
         waitingIn = op;
         waitingSince = System.nanoTime();
-    }
-
-    private void end() {
-        waitingSince = 0;
+        try {
+            check(call.getAsInt(), op);
+        } finally {
+            waitingSince = 0;
+        }
     }
 
     /**
@@ -135,12 +137,10 @@ public final class Mpi {
     /** t := the sum over ranks of t (a host tensor, in place). */
     public void allreduceSum(Tensor t) {
         host(t, "allreduce");
-        begin("MPI_Allreduce");
         long t0 = System.nanoTime();
         try {
-            check(MpiNative.hvae4j_mpi_allreduce_sum(t.address(), t.numel()), "MPI_Allreduce");
+            collective("MPI_Allreduce", () -> MpiNative.hvae4j_mpi_allreduce_sum(t.address(), t.numel()));
         } finally {
-            end();
             allreduceNanos += System.nanoTime() - t0;
             allreduceCalls++;
         }
@@ -159,33 +159,18 @@ public final class Mpi {
     /** t := rank {@code root}'s t (a host tensor). */
     public void broadcast(Tensor t, int root) {
         host(t, "broadcast");
-        begin("MPI_Bcast");
-        try {
-            check(MpiNative.hvae4j_mpi_broadcast(t.address(), t.numel(), root), "MPI_Bcast");
-        } finally {
-            end();
-        }
+        collective("MPI_Bcast", () -> MpiNative.hvae4j_mpi_broadcast(t.address(), t.numel(), root));
     }
 
     /** Every rank's value, in rank order. */
     public long[] allgather(long value) {
         long[] out = new long[size];
-        begin("MPI_Allgather");
-        try {
-            check(MpiNative.hvae4j_mpi_allgather_u64(value, out), "MPI_Allgather");
-        } finally {
-            end();
-        }
+        collective("MPI_Allgather", () -> MpiNative.hvae4j_mpi_allgather_u64(value, out));
         return out;
     }
 
     public void barrier() {
-        begin("MPI_Barrier");
-        try {
-            check(MpiNative.hvae4j_mpi_barrier(), "MPI_Barrier");
-        } finally {
-            end();
-        }
+        collective("MPI_Barrier", MpiNative::hvae4j_mpi_barrier);
     }
 
     /** Ends every process of the job with exit code {@code code}. */
