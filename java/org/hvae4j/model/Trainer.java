@@ -117,7 +117,9 @@ public final class Trainer implements AutoCloseable {
      * batch (the batch size is the global one and must divide by the number of ranks), sums the gradients over the
      * ranks after each backward pass, starts every rank from rank 0's parameters and optimizer state, refuses to train
      * when the ranks' models, configurations or data differ, and checks after every epoch that the parameters are
-     * bit-identical everywhere. Each rank draws its own noise. Host (CPU backend) training only.
+     * bit-identical everywhere. Each rank draws its own noise. {@link #step} on a rank's own shard sums its gradient
+     * with the other ranks' too, but checks and broadcasts nothing: start every rank from the same seed. Host (CPU
+     * backend) training only.
      */
     public Trainer withProcessGroup(org.hvae4j.train.Mpi mpi) {
         if (mpi != null && be.device().isCuda()) {
