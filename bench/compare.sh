@@ -12,6 +12,7 @@
 #   bench/compare.sh                                # CPU, all 12 configurations, 3 rounds of 10 s
 #   bench/compare.sh --repeats 5 --seconds 20 --configs 'g1-*'
 #   bench/compare.sh --device cuda [--torch-compile] --python /path/to/python-with-cuda-torch
+#   bench/compare.sh --python-new ~/.cache/hvae4j/torch-venv/bin/python --torch-compile   # 1.13, 2.x, compile
 #
 # Run it on an otherwise idle machine: OpenMP thread pools (PyTorch, ND4J) degrade badly when cores are shared.
 set -euo pipefail
@@ -40,7 +41,9 @@ usage: bench/compare.sh [options]
   --baseline DIR       also run an earlier hvae4j build as the peer "hvae4j-before": DIR holds its jar
                        (hvae4j-*.jar) and lib/ (e.g. a copy of target/hvae4j-*.jar and target/lib made before a
                        change); the table adds its rates and hvae4j/before, alternated like every peer
-  --python PATH        Python with torch (default /usr/bin/python3, Debian's python3-torch)
+  --python PATH        Python with torch (default /usr/bin/python3, Debian's python3-torch): the peer "PyTorch"
+  --python-new PATH    a second Python with PyTorch >= 2 (the venv bench/reference/setup-venv-peer.sh makes): the
+                       peer "PyTorch 2", eager, beside --python's; --torch-compile then runs torch.compile with it
   --out DIR            results directory (default runs/compare-YYYYmmdd-HHMMSS)
   --no-build           use the existing builds (default: mvn package both Java projects first)
 A thread list with several values runs each value as its own variant, every round; the table shows each
@@ -64,6 +67,7 @@ DL4J_THREADS=1,2
 DL4J_BATCHES=100
 DL4J=1
 PYTHON=/usr/bin/python3
+PYTHON_NEW=
 OUT=
 BUILD=1
 BASELINE=
@@ -88,6 +92,7 @@ while [ "$#" -gt 0 ]; do
         --no-dl4j) DL4J=0; shift ;;
         --baseline) need "$@"; BASELINE=$2; shift 2 ;;
         --python) need "$@"; PYTHON=$2; shift 2 ;;
+        --python-new) need "$@"; PYTHON_NEW=$2; shift 2 ;;
         --out) need "$@"; OUT=$2; shift 2 ;;
         --no-build) BUILD=0; shift ;;
         -h|--help) usage; exit 0 ;;
@@ -140,6 +145,10 @@ fi
 # ---------------------------------------------------------------------------------------- machine info
 load1() { cut -d' ' -f1 /proc/loadavg; }
 TORCH_VERSION=$("$PYTHON" -c 'import torch; print(torch.__version__)' 2>/dev/null || echo "not importable")
+if [ -n "$PYTHON_NEW" ]; then
+    TORCH_NEW_VERSION=$("$PYTHON_NEW" -c 'import torch; print(torch.__version__)' 2>/dev/null) \
+        || { echo "compare.sh: --python-new $PYTHON_NEW cannot import torch (bench/reference/setup-venv-peer.sh)" >&2; exit 2; }
+fi
 {
     echo "date:            $(date -Is)"
     echo "host:            $(hostname)"
@@ -153,6 +162,7 @@ TORCH_VERSION=$("$PYTHON" -c 'import torch; print(torch.__version__)' 2>/dev/nul
     echo "hvae4j:          $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo ' (modified)')"
     [ -n "$BASELINE" ] && echo "hvae4j-before:   $BASE_JAR ($(cat "$BASELINE/COMMIT" 2>/dev/null || echo 'commit unknown'))"
     echo "python/torch:    $PYTHON, torch $TORCH_VERSION"
+    [ -n "$PYTHON_NEW" ] && echo "python/torch 2:  $PYTHON_NEW, torch $TORCH_NEW_VERSION"
     if [ "$DEVICE" = cpu ]; then
         MA=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)
         echo "torch BLAS:      libblas.so.3 -> $(readlink -f "/usr/lib/$MA/libblas.so.3" 2>/dev/null || echo '?')"
@@ -214,6 +224,7 @@ run_one() {
     line="${line%\}},\"config\":\"$label\",\"variant\":\"$variant\",\"round\":$round,\"load1_start\":$l0,\"load1_end\":$(load1)}"
     # The earlier build prints itself as "hvae4j": name it the peer it is here.
     [[ $variant == hvae4j-before-* ]] && line=$(sed 's/"peer": *"hvae4j"/"peer":"hvae4j-before"/' <<<"$line")
+    [[ $variant == pytorch2* ]] && line=$(sed 's/"peer": *"pytorch"/"peer":"pytorch2"/' <<<"$line")
     echo "$line" >>"$RAW"
     echo "    $variant: $(sed -n 's/.*"examples_per_s": *\([0-9.]*\).*/\1/p' <<<"$line") ex/s (load $l0)"
 }
@@ -235,6 +246,7 @@ runs=0
 for name in "${CONFIG_NAMES[@]}"; do
     IFS=- read -r m o b <<<"$name"
     runs=$((runs + ${#HT_LIST[@]} * (1 + (${#BASELINE} > 0)) + ${#TT_LIST[@]} * (1 + TORCH_COMPILE) + HVAE4J_GRAPH))
+    [ -n "$PYTHON_NEW" ] && runs=$((runs + ${#TT_LIST[@]}))
     if [ "$DL4J" = 1 ] && [ "$m" = g1 ] && [ "$o" = elbo ] && contains "$b" "${DB_LIST[@]}"; then
         runs=$((runs + ${#DT_LIST[@]}))
     fi
@@ -256,8 +268,12 @@ for name in "${CONFIG_NAMES[@]}"; do
         fi
         [ "$HVAE4J_GRAPH" = 1 ] && variants+=("hvae4j-graph:1")
         for t in "${TT_LIST[@]}"; do variants+=("pytorch:$t"); done
+        if [ -n "$PYTHON_NEW" ]; then
+            for t in "${TT_LIST[@]}"; do variants+=("pytorch2:$t"); done
+        fi
         if [ "$TORCH_COMPILE" = 1 ]; then
-            for t in "${TT_LIST[@]}"; do variants+=("pytorch-compile:$t"); done
+            # torch.compile runs with the newer PyTorch where there is one.
+            for t in "${TT_LIST[@]}"; do variants+=("$([ -n "$PYTHON_NEW" ] && echo pytorch2 || echo pytorch)-compile:$t"); done
         fi
         if [ "$DL4J" = 1 ] && [ "$m" = g1 ] && [ "$o" = elbo ] && contains "$b" "${DB_LIST[@]}"; then
             for t in "${DT_LIST[@]}"; do variants+=("dl4j:$t"); done
@@ -280,10 +296,12 @@ for name in "${CONFIG_NAMES[@]}"; do
                     run_one "$name" "$r" "hvae4j-graph-t$t" "${JAVA[@]}" -Dhvae4j.blas.threads=1 -cp "$CP" \
                         org.hvae4j.experiments.TrainBench --model "$m" --objective "$o" --batch "$b" \
                         --seconds "$SECONDS_RUN" --warmup "$WARMUP" --device "$DEVICE" --workers 1 --graph ;;
-                pytorch|pytorch-compile)
+                pytorch|pytorch-compile|pytorch2|pytorch2-compile)
                     compile=()
-                    [ "$peer" = pytorch-compile ] && compile=(--compile)
-                    run_one "$name" "$r" "$peer-t$t" "$PYTHON" bench/reference/vae_torch.py speed \
+                    [[ $peer == *-compile ]] && compile=(--compile)
+                    py=$PYTHON
+                    [[ $peer == pytorch2* ]] && py=$PYTHON_NEW
+                    run_one "$name" "$r" "$peer-t$t" "$py" bench/reference/vae_torch.py speed \
                         --model "$m" --objective "$o" --batch "$b" --threads "$t" \
                         --seconds "$SECONDS_RUN" --warmup "$WARMUP" --device "$DEVICE" "${compile[@]}" ;;
                 dl4j)
@@ -340,11 +358,17 @@ def threads(v):
     return v.rsplit("-t", 1)[1] if v else "-"
 
 compiled = any(peer_of(r) == "pytorch-compile" for r in ok)
+new = any(peer_of(r) == "pytorch2" for r in ok)
+new_compiled = any(peer_of(r) == "pytorch2-compile" for r in ok)
 before = any(peer_of(r) == "hvae4j-before" for r in ok)
 head = ("config", "hvae4j ex/s median [min-max]", "t", "PyTorch ex/s median [min-max]", "t",
         "hvae4j/PyTorch", "DL4J ex/s median [min-max]", "t", "hvae4j/DL4J")
 if compiled:
     head += ("torch.compile ex/s median [min-max]", "t", "hvae4j/compile")
+if new:
+    head += ("PyTorch 2 ex/s median [min-max]", "t", "hvae4j/PyTorch 2")
+if new_compiled:
+    head += ("PyTorch 2 compile ex/s median [min-max]", "t", "hvae4j/compile")
 if before:
     head += ("before ex/s median [min-max]", "t", "hvae4j/before")
 table = []
@@ -357,6 +381,10 @@ for c in configs:
     if compiled:
         cv, cc = best(c, "pytorch-compile")
         row += (fmt(cc.values()), threads(cv), ratio(h, cc))
+    for p, present in (("pytorch2", new), ("pytorch2-compile", new_compiled)):
+        if present:
+            pv, pp = best(c, p)
+            row += (fmt(pp.values()), threads(pv), ratio(h, pp))
     if before:
         bv, bb = best(c, "hvae4j-before")
         row += (fmt(bb.values()), threads(bv), ratio(h, bb))
@@ -369,6 +397,7 @@ for t in table:
     print(line(t))
 print()
 print("t: threads of the variant shown (hvae4j: --workers; PyTorch: --threads; DL4J: OMP_NUM_THREADS);")
+print("PyTorch: --python's torch (Debian's 1.13 by default); PyTorch 2: --python-new's (eager; compile: torch.compile);")
 print("hvae4j's best variant is shown (hvae4j-graph-t1: the step captured as a CUDA graph);")
 print("ratios: median [min-max] over rounds of the per-round ratio; each peer's best variant by median.")
 print()
