@@ -35,6 +35,13 @@ final class Converters {
         }
     }
 
+    /** An integer >= 2. */
+    static final class AtLeastTwo extends IntAtLeast {
+        public AtLeastTwo() {
+            super(2, "an integer >= 2");
+        }
+    }
+
     /** An integer >= 0. */
     static final class NonNegativeInt extends IntAtLeast {
         public NonNegativeInt() {

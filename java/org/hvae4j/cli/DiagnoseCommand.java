@@ -41,8 +41,9 @@ final class DiagnoseCommand extends ModelCommand {
             description = "the most local optimization steps (default ${DEFAULT-VALUE})")
     int steps;
 
-    @Option(names = "--samples", paramLabel = "N", defaultValue = "16", converter = Converters.PositiveInt.class,
-            description = "samples per example in each optimization step, >= 2 (default ${DEFAULT-VALUE})")
+    @Option(names = "--samples", paramLabel = "N", defaultValue = "16", converter = Converters.AtLeastTwo.class,
+            description = "samples per example in each optimization step, >= 2 for the leave-one-out baseline "
+                    + "(default ${DEFAULT-VALUE})")
     int samples;
 
     @Option(names = "--lr", paramLabel = "RATE", defaultValue = "0.01", converter = Converters.PositiveDouble.class,
