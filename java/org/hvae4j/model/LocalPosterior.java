@@ -39,23 +39,25 @@ public final class LocalPosterior implements AutoCloseable {
     }
 
     /**
-     * The amortized posterior of {@code ps}'s examples as free parameters: copies of the encoder's x-dependent outputs
-     * (owned by the result, outside any memory scope).
+     * The posterior of {@code ps}'s examples as free parameters: copies of the encoder's x-dependent outputs, or of the
+     * local posterior the pass was made with (owned by the result, outside any memory scope).
      */
     static LocalPosterior of(Pass ps) {
         Backend be = ps.model.backend();
         List<List<Param>> layers = new ArrayList<>();
         try (MemoryScope own = MemoryScope.open()) {
             for (int l = 0; l < ps.depth(); l++) {
-                List<Param> ps_l = new ArrayList<>();
-                List<Tensor> src = ps.model.inference.localInputs(ps.model, ps, l);
+                List<Param> layer = new ArrayList<>();
+                // A pass made with a local posterior read that one's tensors (its upward path did not run).
+                List<Tensor> src = ps.local != null ? ps.local.values(l)
+                        : ps.model.inference.localInputs(ps.model, ps, l);
                 for (int i = 0; i < src.size(); i++) {
                     Tensor t = src.get(i);
                     Tensor v = be.empty(t.rows(), t.cols());
                     be.copy(t, v);
-                    ps_l.add(new Param("local" + (l + 1) + "." + i, Param.Role.INFERENCE, v));
+                    layer.add(new Param("local" + (l + 1) + "." + i, Param.Role.INFERENCE, v));
                 }
-                layers.add(Collections.unmodifiableList(ps_l));
+                layers.add(Collections.unmodifiableList(layer));
             }
             own.detachAll();
         }

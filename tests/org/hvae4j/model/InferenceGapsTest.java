@@ -157,8 +157,13 @@ class InferenceGapsTest {
                 amortized = ps.logWeightsArray();
             }
             try (Pass init = m.forward(x, c, 1, NoiseStreams.of(0, 0)); LocalPosterior lp = init.toLocalPosterior();
-                    Pass ps = m.forward(x, c, 3, NoiseStreams.of(2, 5), lp)) {
+                    Pass ps = m.forward(x, c, 3, NoiseStreams.of(2, 5), lp);
+                    LocalPosterior again = ps.toLocalPosterior()) {
                 local = ps.logWeightsArray();
+                for (int i = 0; i < lp.parameters().size(); i++) {
+                    assertArrayEquals(lp.parameters().get(i).value().toArray(),
+                            again.parameters().get(i).value().toArray(), name + ": a local pass copies its own");
+                }
             }
             assertArrayEquals(amortized, local, name + ": the same pass on the same noise");
         }
