@@ -6,6 +6,7 @@ import java.util.SplittableRandom;
 import org.hvae4j.data.Dataset;
 import org.hvae4j.latent.Estimator;
 import org.hvae4j.latent.Likelihood;
+import org.hvae4j.model.Evaluator;
 import org.hvae4j.model.Hvae;
 import org.hvae4j.model.InferenceGaps;
 import org.hvae4j.model.LatentSpec;
@@ -102,8 +103,8 @@ public final class Harmonium {
         return z;
     }
 
-    /** log Σ_z exp(vᵀz) Π_i (1 + exp(W_i z + u_i)): the log-partition function. */
-    double logPartition() {
+    /** vᵀz + Σ_i softplus(W_i z + u_i) for every hidden state: the unnormalized log marginal of z. */
+    double[] hiddenLogMarginal() {
         int m = hidden();
         double[] t = new double[1 << m];
         for (int s = 0; s < t.length; s++) {
@@ -114,7 +115,12 @@ public final class Harmonium {
             }
             t[s] = a;
         }
-        return logSumExp(t);
+        return t;
+    }
+
+    /** log Σ_z exp(vᵀz) Π_i (1 + exp(W_i z + u_i)): the log-partition function. */
+    double logPartition() {
+        return logSumExp(hiddenLogMarginal());
     }
 
     /** Exact log p(x) of each row. */
@@ -141,15 +147,7 @@ public final class Harmonium {
     public Dataset sample(int rows, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         int m = hidden(), n = visible();
-        double[] logp = new double[1 << m];
-        for (int s = 0; s < logp.length; s++) {
-            double[] z = state(s, m);
-            double a = dot(v, z);
-            for (int i = 0; i < n; i++) {
-                a += softplus(dot(w[i], z) + u[i]);
-            }
-            logp[s] = a;
-        }
+        double[] logp = hiddenLogMarginal();
         double lz = logSumExp(logp);
         float[] x = new float[rows * n];
         for (int e = 0; e < rows; e++) {
@@ -208,11 +206,11 @@ public final class Harmonium {
      */
     public record Exact(double[] logLikelihood, double[] amortizedElbo, double[] bestElbo) {
         public double meanApproximationGap() {
-            return mean(logLikelihood) - mean(bestElbo);
+            return Evaluator.mean(logLikelihood) - Evaluator.mean(bestElbo);
         }
 
         public double meanAmortizationGap() {
-            return mean(bestElbo) - mean(amortizedElbo);
+            return Evaluator.mean(bestElbo) - Evaluator.mean(amortizedElbo);
         }
     }
 
@@ -312,14 +310,6 @@ public final class Harmonium {
         return e;
     }
 
-    static double mean(double[] a) {
-        double s = 0;
-        for (double x : a) {
-            s += x;
-        }
-        return s / a.length;
-    }
-
     /** Trains a VAE of {@code spec} on {@code train} with an objective (Adam 3e-3, batch 100) for {@code epochs}. */
     public static Hvae fit(ModelSpec spec, Dataset train, Objective objective, int epochs, long seed) {
         Hvae model = new Hvae(spec, Backend.cpu(), seed);
@@ -344,7 +334,7 @@ public final class Harmonium {
         for (String kind : new String[] {"block", "dense"}) {
             Harmonium h = kind.equals("block") ? block(n, m, seed + 1) : dense(n, m, seed + 1);
             Dataset train = h.sample(5000, seed + 2), test = h.sample(500, seed + 3);
-            double truth = mean(h.logLikelihood(test));
+            double truth = Evaluator.mean(h.logLikelihood(test));
             for (int variant = 0; variant < 4; variant++) {
                 int[] hidden = variant % 2 == 0 ? new int[0] : new int[] {64, 64};
                 boolean iwae = variant >= 2;
@@ -357,7 +347,8 @@ public final class Harmonium {
                     System.out.printf(Locale.ROOT, "| %s | %s | %.3f | %.3f | %.3f | %.3f | %.3f / %s | %.3f / %s |%n",
                             kind, (hidden.length == 0 ? "affine" : "MLP " + java.util.Arrays.toString(hidden))
                                     + (iwae ? ", IWAE-10 (straight-through)" : ", ELBO (REINFORCE)"), truth,
-                            mean(ex.logLikelihood()), mean(ex.bestElbo()), mean(ex.amortizedElbo()),
+                            Evaluator.mean(ex.logLikelihood()), Evaluator.mean(ex.bestElbo()),
+                            Evaluator.mean(ex.amortizedElbo()),
                             ex.meanApproximationGap(), s.approximationGap(), ex.meanAmortizationGap(),
                             s.amortizationGap());
                 }

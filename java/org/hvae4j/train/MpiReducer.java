@@ -35,7 +35,11 @@ final class MpiReducer implements GradientReducer {
 
     @Override
     public void reduce(List<List<Tensor>> gradients, List<Tensor> statistics, Tensor normSq) {
-        local.reduce(gradients, statistics, normSq);
+        // With one worker its gradients already are the process's mean, and the local reducer would only take the sum
+        // of squares, which is taken below of the ranks' mean.
+        if (local.workers() > 1) {
+            local.reduce(gradients, statistics, normSq);
+        }
         Backend be = normSq.backend();
         List<Tensor> g = gradients.get(0);
         Tensor stats = statistics.get(0);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import org.hvae4j.data.Dataset;
 import org.hvae4j.latent.Estimator;
+import org.hvae4j.model.Evaluator;
 import org.hvae4j.model.Hvae;
 import org.hvae4j.model.InferenceGaps;
 import org.hvae4j.model.ModelSpec;
@@ -30,7 +31,7 @@ class HarmoniumTest {
     void harmoniumInTheConsistentSetHasNoApproximationGap() {
         Harmonium h = Harmonium.block(12, 4, 1);
         Dataset train = h.sample(5000, 2), test = h.sample(200, 3);
-        double truth = Harmonium.mean(h.logLikelihood(test));
+        double truth = Evaluator.mean(h.logLikelihood(test));
         try (Hvae affine = Harmonium.fit(Harmonium.vae(12, 4, new int[0], Estimator.reinforce()), train,
                 Objective.elbo(), 200, 0)) {
             Harmonium.Exact ex = Harmonium.exact(affine, test);
@@ -38,7 +39,7 @@ class HarmoniumTest {
             String what = "exact " + ex.meanApproximationGap() + ", measured " + s;
             assertEquals(0, ex.meanApproximationGap(), 0.005, "exact approximation gap: " + what);
             assertEquals(0, s.approximationGap().mean(), 4 * s.approximationGap().standardError() + 0.005, what);
-            double ll = Harmonium.mean(ex.logLikelihood()), elbo = Harmonium.mean(ex.amortizedElbo());
+            double ll = Evaluator.mean(ex.logLikelihood()), elbo = Evaluator.mean(ex.amortizedElbo());
             assertEquals(ll, elbo, 0.01, "the amortized ELBO reaches the model's log-likelihood");
             assertEquals(truth, ll, 0.06, "the model's log-likelihood reaches the harmonium's");
             agree(ex, s);
@@ -67,7 +68,7 @@ class HarmoniumTest {
                 4 * s.approximationGap().standardError() + 0.04, "approximation gap, exact against measured: " + s);
         assertEquals(ex.meanAmortizationGap(), s.amortizationGap().mean(),
                 4 * s.amortizationGap().standardError() + 0.04, "amortization gap, exact against measured: " + s);
-        assertEquals(Harmonium.mean(ex.logLikelihood()), s.logLikelihood().mean(), 0.02, "log p(x): " + s);
-        assertEquals(Harmonium.mean(ex.amortizedElbo()), s.amortizedElbo().mean(), 0.02, "ELBO(q): " + s);
+        assertEquals(Evaluator.mean(ex.logLikelihood()), s.logLikelihood().mean(), 0.02, "log p(x): " + s);
+        assertEquals(Evaluator.mean(ex.amortizedElbo()), s.amortizedElbo().mean(), 0.02, "ELBO(q): " + s);
     }
 }
