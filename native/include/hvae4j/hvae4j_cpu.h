@@ -15,6 +15,10 @@ extern "C" {
 /* 64-byte aligned host memory of at least `bytes` bytes; its address in address[0]. */
 int hvae4j_cpu_malloc(int64_t bytes, int64_t* address);
 int hvae4j_cpu_free(int64_t address);
+/* Sets the calling thread's OpenMP team size (omp_set_num_threads) in the OpenMP runtime oneDNN brought in
+ * (libgomp.so.1), so that each worker thread's convolutions use n threads; applied[0] = 1 when that runtime is
+ * loaded, 0 when it is not (nothing is done then). */
+int hvae4j_cpu_omp_threads(int n, int64_t* applied);
 
 /* ---- dense: elementwise algebra, activations, reductions, repeats ---- */
 /* y = value. */

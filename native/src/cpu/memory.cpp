@@ -1,4 +1,5 @@
 // The CPU backend's memory: 64-byte aligned host allocations.
+#include <dlfcn.h>
 #include <stdlib.h>
 
 #include "common.h"
@@ -18,6 +19,22 @@ int hvae4j_cpu_malloc(int64_t bytes, int64_t* address) {
 
 int hvae4j_cpu_free(int64_t address) {
   free((void*)(intptr_t)address);
+  return HVAE4J_OK;
+}
+
+int hvae4j_cpu_omp_threads(int32_t n, int64_t* applied) {
+  HVAE4J_REQUIRE(n >= 1 && applied != nullptr);
+  *applied = 0;
+  // RTLD_NOLOAD: only a runtime already loaded (by oneDNN's presets) is used; none is loaded here.
+  void* gomp = dlopen("libgomp.so.1", RTLD_NOW | RTLD_NOLOAD);
+  if (gomp == nullptr) return HVAE4J_OK;
+  using SetThreads = void (*)(int);
+  SetThreads set = reinterpret_cast<SetThreads>(dlsym(gomp, "omp_set_num_threads"));
+  if (set != nullptr) {
+    set(n);
+    *applied = 1;
+  }
+  dlclose(gomp);  // drops the reference NOLOAD took; the runtime stays loaded
   return HVAE4J_OK;
 }
 

@@ -28,6 +28,7 @@ public final class CpuNative {
 
     public static native int hvae4j_cpu_malloc(long bytes, @Cast("int64_t*") long[] address);
     public static native int hvae4j_cpu_free(long address);
+    public static native int hvae4j_cpu_omp_threads(int n, @Cast("int64_t*") long[] applied);
 
     // ---- dense: elementwise algebra, activations, reductions, repeats ----
 

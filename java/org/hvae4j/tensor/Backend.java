@@ -424,4 +424,131 @@ public abstract class Backend {
         }
         kernels().sumRepeats(x.address(), y.rows(), y.cols(), k, beta, y.address());
     }
+
+    // ---- convolutions (float32 NCHW; see Conv2d) -----------------------------------------------------------
+
+    private volatile Convolutions convolutions;
+    private BackendUnavailableException convolutionsFailure;
+
+    /** Loads this backend's convolution library (oneDNN on the CPU, cuDNN on CUDA). */
+    abstract Convolutions openConvolutions();
+
+    /**
+     * This backend's convolution library, loaded on first use; a failure to load it is a
+     * BackendUnavailableException naming the library, kept and repeated on every later call.
+     */
+    final Convolutions convolutions() {
+        Convolutions c = convolutions;
+        if (c != null) {
+            return c;
+        }
+        synchronized (this) {
+            if (convolutions == null) {
+                if (convolutionsFailure != null) {
+                    throw new BackendUnavailableException(convolutionsFailure.getMessage(), convolutionsFailure);
+                }
+                try {
+                    convolutions = openConvolutions();
+                } catch (LinkageError e) {
+                    convolutionsFailure = new BackendUnavailableException("the convolution library of " + device()
+                            + " could not be loaded: " + rootMessage(e), e);
+                    throw convolutionsFailure;
+                } catch (BackendUnavailableException e) {
+                    convolutionsFailure = e;
+                    throw e;
+                }
+            }
+            return convolutions;
+        }
+    }
+
+    /** y = conv(x, w) + bias: x holds N images of {@code g}'s input, y N of its output; bias may be null. */
+    public void conv2d(Conv2d g, Tensor x, Tensor w, Tensor bias, Tensor y) {
+        int n = images(g, x, g.inSize(), "conv2d", "x", "input");
+        checkImages(g, y, n, g.outSize(), "conv2d", "y", "output");
+        checkConvParams(g, w, bias, "conv2d", "w", "bias");
+        distinct(x, y, "conv2d", "x", "y");
+        if (n > 0) {
+            convolutions().forward(g, n, x.address(), w.address(), bias == null ? 0 : bias.address(), y.address());
+        }
+    }
+
+    /** dx = the gradient of Σ dy·conv(x, w) with respect to x (overwritten). */
+    public void conv2dBackwardData(Conv2d g, Tensor dy, Tensor w, Tensor dx) {
+        int n = images(g, dy, g.outSize(), "conv2dBackwardData", "dy", "output");
+        checkImages(g, dx, n, g.inSize(), "conv2dBackwardData", "dx", "input");
+        checkConvParams(g, w, null, "conv2dBackwardData", "w", "bias");
+        distinct(dy, dx, "conv2dBackwardData", "dy", "dx");
+        if (n > 0) {
+            convolutions().backwardData(g, n, dy.address(), w.address(), dx.address());
+        } else {
+            fill(dx, 0f);
+        }
+    }
+
+    /**
+     * dw, and dbias when not null, = the gradients of Σ dy·(conv(x, w) + bias) with respect to the weights and the
+     * bias (overwritten; add them to a running gradient with {@link #axpby}).
+     */
+    public void conv2dBackwardWeights(Conv2d g, Tensor x, Tensor dy, Tensor dw, Tensor dbias) {
+        int n = images(g, x, g.inSize(), "conv2dBackwardWeights", "x", "input");
+        checkImages(g, dy, n, g.outSize(), "conv2dBackwardWeights", "dy", "output");
+        checkConvParams(g, dw, dbias, "conv2dBackwardWeights", "dw", "dbias");
+        if (n > 0) {
+            convolutions().backwardWeights(g, n, x.address(), dy.address(), dw.address(),
+                    dbias == null ? 0 : dbias.address());
+        } else {
+            fill(dw, 0f);
+            if (dbias != null) {
+                fill(dbias, 0f);
+            }
+        }
+    }
+
+    /** The library and implementation that run {@code g} at batch size {@code n} here (for benchmarks). */
+    public String convolutionImplementation(Conv2d g, int n) {
+        return convolutions().describe(g, n);
+    }
+
+    private int images(Conv2d g, Tensor t, int perImage, String op, String name, String side) {
+        own(t, op);
+        int n = t.shape().dim(0);
+        if (t.numel() != (long) n * perImage) {
+            throw new IllegalArgumentException(op + ": " + name + " " + t.shape() + " is not a batch of " + side
+                    + " images of " + g + " (" + perImage + " values per image, the first dimension the batch)");
+        }
+        return n;
+    }
+
+    private void checkImages(Conv2d g, Tensor t, int n, int perImage, String op, String name, String side) {
+        own(t, op);
+        if (t.numel() != (long) n * perImage || t.shape().dim(0) != n) {
+            throw new IllegalArgumentException(op + ": " + name + " " + t.shape() + " must hold the " + n + " " + side
+                    + " images of " + g + " (" + n + " x " + perImage + " values)");
+        }
+    }
+
+    private void checkConvParams(Conv2d g, Tensor w, Tensor bias, String op, String wn, String bn) {
+        own(w, op);
+        if (w.numel() != g.weightCount()) {
+            throw new IllegalArgumentException(op + ": " + wn + " " + w.shape() + " does not hold the weights of " + g
+                    + " (" + java.util.Arrays.toString(g.weightShape()) + ")");
+        }
+        if (bias != null) {
+            own(bias, op);
+            if (bias.numel() != g.outChannels()) {
+                throw new IllegalArgumentException(op + ": " + bn + " " + bias.shape() + " must hold one value per "
+                        + "output channel (" + g.outChannels() + ")");
+            }
+        }
+    }
+
+    private static void distinct(Tensor a, Tensor b, String op, String an, String bn) {
+        long a0 = a.address(), a1 = a0 + a.numel() * Float.BYTES;
+        long b0 = b.address(), b1 = b0 + b.numel() * Float.BYTES;
+        if (a0 < b1 && b0 < a1) {
+            throw new IllegalArgumentException(op + ": " + an + " and " + bn + " overlap in memory (convolutions do "
+                    + "not run in place)");
+        }
+    }
 }

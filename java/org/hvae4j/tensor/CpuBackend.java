@@ -54,6 +54,12 @@ final class CpuBackend extends Backend {
         return Long.MAX_VALUE;   // unknown: allocation failures still name their size
     }
 
+    /** oneDNN, loaded when the first convolution runs (MLP-only use never loads it). */
+    @Override
+    Convolutions openConvolutions() {
+        return DnnlConvolutions.open();
+    }
+
     @Override
     public String describe() {
         return "cpu (" + Runtime.getRuntime().availableProcessors() + " cores, OpenBLAS "

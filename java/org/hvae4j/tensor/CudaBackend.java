@@ -109,6 +109,12 @@ final class CudaBackend extends Backend {
         }
     }
 
+    /** cuDNN, loaded when the first convolution runs on this device. */
+    @Override
+    Convolutions openConvolutions() {
+        return CudnnConvolutions.open(kernels);
+    }
+
     @Override
     public String describe() {
         return description;
