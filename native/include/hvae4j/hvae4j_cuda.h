@@ -117,6 +117,30 @@ int hvae4j_cuda_adam_device(int64_t n, float* param, const float* grad, float* m
  * Bernoulli likelihood draws when it binarizes x in place, so a model can feed the same binary x to its encoder. */
 int hvae4j_cuda_binarize(const float* x, int64_t n, uint64_t seed, uint64_t offset, const uint64_t* offset_add, float* y, void* stream);
 
+/* ---- spatial: image-shaped helpers of convolutional cells (images are N x C x H x W, row-major; a plane is one H x W) ---- */
+/* y = x upsampled by an integer factor, nearest neighbour: planes of h x w become (h*factor) x (w*factor). */
+int hvae4j_cuda_upsample_nearest(const float* x, int64_t planes, int64_t h, int64_t w, int factor, float* y, void* stream);
+/* The adjoint of upsample_nearest: dx[p, i, j] = the sum of dy over the factor x factor block of (i, j) (h, w of dx). */
+int hvae4j_cuda_upsample_nearest_backward(const float* dy, int64_t planes, int64_t h, int64_t w, int factor, float* dx, void* stream);
+/* y[r, c] = s[r] * x[r, c] (y may alias x): a per-row scale (squeeze-and-excitation scales each image's channel). */
+int hvae4j_cuda_scale_rows(const float* x, const float* s, int64_t rows, int64_t cols, float* y, void* stream);
+/* out[r] = sum_c x[r, c] * z[r, c] + beta * out[r], summed in double. */
+int hvae4j_cuda_row_dot(const float* x, const float* z, int64_t rows, int64_t cols, float beta, float* out, void* stream);
+/* Weight normalization (Salimans & Kingma) of a rows x cols matrix v, one row per output unit or channel:
+ * norm[r] = ||v[r, :]||, w[r, c] = g[r] * v[r, c] / norm[r]. */
+int hvae4j_cuda_weight_norm(const float* v, const float* g, int64_t rows, int64_t cols, float* w, float* norm, void* stream);
+/* The gradients of weight_norm from dw: dg[r] = sum_c dw v / norm, dv = (g / norm) (dw - (dg / norm) v), each added to
+ * beta times what dv and dg held (beta 0 ignores it, 1 accumulates). */
+int hvae4j_cuda_weight_norm_backward(const float* v, const float* g, const float* norm, const float* dw, int64_t rows, int64_t cols, float beta, float* dv, float* dg, void* stream);
+/* Each channel's mean and biased variance over the images and positions of x (n x channels x hw), in double. */
+int hvae4j_cuda_channel_moments(const float* x, int64_t n, int64_t channels, int64_t hw, float* mean, float* var, void* stream);
+/* Batch normalization: y = gamma[c] (x - mean[c]) / sqrt(var[c] + eps) + beta[c] for each channel c (y may alias x). */
+int hvae4j_cuda_batch_norm(const float* x, int64_t n, int64_t channels, int64_t hw, const float* mean, const float* var, float eps, const float* gamma, const float* beta, float* y, void* stream);
+/* Its backward pass from dy: dgamma[c] (+)= sum dy xhat, dbeta[c] (+)= sum dy (accumulate adds to what they held),
+ * and dx = gamma / sqrt(var + eps) * (dy - mean(dy) - xhat mean(dy xhat)) when the moments are the batch's own
+ * (batch_stats), gamma / sqrt(var + eps) * dy when they are fixed (running statistics); dx may be null. */
+int hvae4j_cuda_batch_norm_backward(const float* x, const float* dy, int64_t n, int64_t channels, int64_t hw, const float* mean, const float* var, float eps, const float* gamma, int batch_stats, int accumulate, float* dx, float* dgamma, float* dbeta, void* stream);
+
 #ifdef __cplusplus
 }
 #endif

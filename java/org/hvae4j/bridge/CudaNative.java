@@ -82,4 +82,16 @@ public final class CudaNative {
     // ---- noise: counter-based noise (Philox4x32-10, random.h) outside the latent layers ----
 
     public static native int hvae4j_cuda_binarize(@Cast("const float*") long x, long n, @Cast("uint64_t") long seed, @Cast("uint64_t") long offset, @Cast("const uint64_t*") long offset_add, @Cast("float*") long y, @Cast("void*") long stream);
+
+    // ---- spatial: image-shaped helpers of convolutional cells (images are N x C x H x W, row-major; a plane is one H x W) ----
+
+    public static native int hvae4j_cuda_upsample_nearest(@Cast("const float*") long x, long planes, long h, long w, int factor, @Cast("float*") long y, @Cast("void*") long stream);
+    public static native int hvae4j_cuda_upsample_nearest_backward(@Cast("const float*") long dy, long planes, long h, long w, int factor, @Cast("float*") long dx, @Cast("void*") long stream);
+    public static native int hvae4j_cuda_scale_rows(@Cast("const float*") long x, @Cast("const float*") long s, long rows, long cols, @Cast("float*") long y, @Cast("void*") long stream);
+    public static native int hvae4j_cuda_row_dot(@Cast("const float*") long x, @Cast("const float*") long z, long rows, long cols, float beta, @Cast("float*") long out, @Cast("void*") long stream);
+    public static native int hvae4j_cuda_weight_norm(@Cast("const float*") long v, @Cast("const float*") long g, long rows, long cols, @Cast("float*") long w, @Cast("float*") long norm, @Cast("void*") long stream);
+    public static native int hvae4j_cuda_weight_norm_backward(@Cast("const float*") long v, @Cast("const float*") long g, @Cast("const float*") long norm, @Cast("const float*") long dw, long rows, long cols, float beta, @Cast("float*") long dv, @Cast("float*") long dg, @Cast("void*") long stream);
+    public static native int hvae4j_cuda_channel_moments(@Cast("const float*") long x, long n, long channels, long hw, @Cast("float*") long mean, @Cast("float*") long var, @Cast("void*") long stream);
+    public static native int hvae4j_cuda_batch_norm(@Cast("const float*") long x, long n, long channels, long hw, @Cast("const float*") long mean, @Cast("const float*") long var, float eps, @Cast("const float*") long gamma, @Cast("const float*") long beta, @Cast("float*") long y, @Cast("void*") long stream);
+    public static native int hvae4j_cuda_batch_norm_backward(@Cast("const float*") long x, @Cast("const float*") long dy, long n, long channels, long hw, @Cast("const float*") long mean, @Cast("const float*") long var, float eps, @Cast("const float*") long gamma, int batch_stats, int accumulate, @Cast("float*") long dx, @Cast("float*") long dgamma, @Cast("float*") long dbeta, @Cast("void*") long stream);
 }

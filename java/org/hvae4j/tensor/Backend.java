@@ -510,6 +510,169 @@ public abstract class Backend {
         return convolutions().describe(g, n);
     }
 
+    // ---- spatial helpers of convolutional cells (images N x C x H x W, row-major) ------------------------------
+
+    /**
+     * y = x upsampled by {@code factor} (nearest neighbour): x holds planes of h × w (any number of images and
+     * channels), y the same planes at (h·factor) × (w·factor).
+     */
+    public void upsampleNearest(Tensor x, int h, int w, int factor, Tensor y) {
+        long planes = planes(x, h, w, factor, y, "upsampleNearest", "x", "y");
+        kernels().upsampleNearest(x.address(), planes, h, w, factor, y.address());
+    }
+
+    /** dx = the adjoint of {@link #upsampleNearest} applied to dy (each factor × factor block summed); h, w of dx. */
+    public void upsampleNearestBackward(Tensor dy, int h, int w, int factor, Tensor dx) {
+        long planes = planes(dx, h, w, factor, dy, "upsampleNearestBackward", "dx", "dy");
+        kernels().upsampleNearestBackward(dy.address(), planes, h, w, factor, dx.address());
+    }
+
+    private long planes(Tensor small, int h, int w, int factor, Tensor big, String op, String sn, String bn) {
+        own(small, op);
+        own(big, op);
+        if (h <= 0 || w <= 0 || factor < 1) {
+            throw new IllegalArgumentException(op + ": planes of " + h + "x" + w + " and factor " + factor
+                    + " (sizes must be > 0, the factor >= 1)");
+        }
+        long plane = (long) h * w;
+        if (small.numel() % plane != 0) {
+            throw new IllegalArgumentException(op + ": " + sn + " " + small.shape() + " is not made of " + h + "x" + w
+                    + " planes");
+        }
+        long planes = small.numel() / plane;
+        if (big.numel() != planes * plane * factor * factor) {
+            throw new IllegalArgumentException(op + ": " + bn + " " + big.shape() + " must hold the " + planes + " planes"
+                    + " of " + sn + " at " + (h * factor) + "x" + (w * factor));
+        }
+        distinct(small, big, op, sn, bn);
+        return planes;
+    }
+
+    /** y[r, :] = s[r] · x[r, :] (y may be x): x as rows × cols, s one value per row. */
+    public void scaleRows(Tensor x, Tensor s, Tensor y) {
+        own(x, "scaleRows");
+        own(s, "scaleRows");
+        own(y, "scaleRows");
+        sameShape(x, y, "scaleRows", "x", "y");
+        if (s.numel() != x.rows()) {
+            throw new IllegalArgumentException("scaleRows: s " + s.shape() + " must hold one value per row of x "
+                    + x.shape());
+        }
+        kernels().scaleRows(x.address(), s.address(), x.rows(), x.cols(), y.address());
+    }
+
+    /** out[r] = Σ_c x[r, c]·z[r, c] + beta·out[r] (summed in double). */
+    public void rowDot(Tensor x, Tensor z, float beta, Tensor out) {
+        own(x, "rowDot");
+        own(z, "rowDot");
+        own(out, "rowDot");
+        sameShape(x, z, "rowDot", "x", "z");
+        if (out.numel() != x.rows()) {
+            throw new IllegalArgumentException("rowDot: out " + out.shape() + " must hold one value per row of x "
+                    + x.shape());
+        }
+        kernels().rowDot(x.address(), z.address(), x.rows(), x.cols(), beta, out.address());
+    }
+
+    /**
+     * Weight normalization: v is read as g.numel() rows (one per output unit or channel), norm[r] = ‖v[r]‖ and
+     * w[r] = g[r]·v[r]/norm[r]; w has v's size.
+     */
+    public void weightNorm(Tensor v, Tensor g, Tensor w, Tensor norm) {
+        int rows = weightNormRows(v, g, norm, "weightNorm");
+        own(w, "weightNorm");
+        if (w.numel() != v.numel()) {
+            throw new IllegalArgumentException("weightNorm: w " + w.shape() + " must have v's size " + v.shape());
+        }
+        kernels().weightNorm(v.address(), g.address(), rows, v.numel() / rows, w.address(), norm.address());
+    }
+
+    /** The gradients of {@link #weightNorm} from dw into dv and dg (each = new + beta·old). */
+    public void weightNormBackward(Tensor v, Tensor g, Tensor norm, Tensor dw, float beta, Tensor dv, Tensor dg) {
+        int rows = weightNormRows(v, g, norm, "weightNormBackward");
+        for (Tensor t : new Tensor[] {dw, dv}) {
+            own(t, "weightNormBackward");
+            if (t.numel() != v.numel()) {
+                throw new IllegalArgumentException("weightNormBackward: " + t.shape() + " must have v's size "
+                        + v.shape());
+            }
+        }
+        own(dg, "weightNormBackward");
+        sameShape(g, dg, "weightNormBackward", "g", "dg");
+        kernels().weightNormBackward(v.address(), g.address(), norm.address(), dw.address(), rows, v.numel() / rows,
+                beta, dv.address(), dg.address());
+    }
+
+    private int weightNormRows(Tensor v, Tensor g, Tensor norm, String op) {
+        own(v, op);
+        own(g, op);
+        own(norm, op);
+        long rows = g.numel();
+        if (rows == 0 || v.numel() % rows != 0 || norm.numel() != rows) {
+            throw new IllegalArgumentException(op + ": v " + v.shape() + " must split into g.numel() = " + rows
+                    + " rows, and norm " + norm.shape() + " hold one value per row");
+        }
+        return (int) rows;
+    }
+
+    /** Each channel's mean and biased variance over the images and positions of x (N images of channels × H·W). */
+    public void channelMoments(Tensor x, int channels, Tensor mean, Tensor var) {
+        long hw = channelPlane(x, channels, "channelMoments");
+        perChannel(channels, "channelMoments", mean, var);
+        kernels().channelMoments(x.address(), x.shape().dim(0), channels, hw, mean.address(), var.address());
+    }
+
+    /** y = gamma (x − mean)/√(var + eps) + beta per channel (y may be x). */
+    public void batchNorm(Tensor x, int channels, Tensor mean, Tensor var, float eps, Tensor gamma, Tensor beta,
+            Tensor y) {
+        long hw = channelPlane(x, channels, "batchNorm");
+        perChannel(channels, "batchNorm", mean, var, gamma, beta);
+        own(y, "batchNorm");
+        sameShape(x, y, "batchNorm", "x", "y");
+        kernels().batchNorm(x.address(), x.shape().dim(0), channels, hw, mean.address(), var.address(), eps,
+                gamma.address(), beta.address(), y.address());
+    }
+
+    /**
+     * The backward pass of {@link #batchNorm}: dgamma and dbeta (added to what they hold when {@code accumulate}),
+     * and dx (may be null; may be dy) through the batch's own moments when {@code batchStats}, through fixed ones
+     * otherwise.
+     */
+    public void batchNormBackward(Tensor x, Tensor dy, int channels, Tensor mean, Tensor var, float eps, Tensor gamma,
+            boolean batchStats, boolean accumulate, Tensor dx, Tensor dgamma, Tensor dbeta) {
+        long hw = channelPlane(x, channels, "batchNormBackward");
+        perChannel(channels, "batchNormBackward", mean, var, gamma, dgamma, dbeta);
+        own(dy, "batchNormBackward");
+        sameShape(x, dy, "batchNormBackward", "x", "dy");
+        if (dx != null) {
+            own(dx, "batchNormBackward");
+            sameShape(x, dx, "batchNormBackward", "x", "dx");
+        }
+        kernels().batchNormBackward(x.address(), dy.address(), x.shape().dim(0), channels, hw, mean.address(),
+                var.address(), eps, gamma.address(), batchStats, accumulate, dx == null ? 0 : dx.address(),
+                dgamma.address(), dbeta.address());
+    }
+
+    private long channelPlane(Tensor x, int channels, String op) {
+        own(x, op);
+        int n = x.shape().dim(0);
+        if (channels <= 0 || n == 0 || x.numel() % ((long) n * channels) != 0 || x.numel() == 0) {
+            throw new IllegalArgumentException(op + ": x " + x.shape() + " is not a non-empty batch of images of "
+                    + channels + " channels (the first dimension the batch)");
+        }
+        return x.numel() / ((long) n * channels);
+    }
+
+    private void perChannel(int channels, String op, Tensor... ts) {
+        for (Tensor t : ts) {
+            own(t, op);
+            if (t.numel() != channels) {
+                throw new IllegalArgumentException(op + ": " + t.shape() + " must hold one value per channel ("
+                        + channels + ")");
+            }
+        }
+    }
+
     private int images(Conv2d g, Tensor t, int perImage, String op, String name, String side) {
         own(t, op);
         int n = t.shape().dim(0);

@@ -165,4 +165,49 @@ abstract class CpuKernelOps implements KernelOps {
     public void binarize(long x, long n, long seed, long offset, long offsetAdd, long y) {
         CpuKernels.check(hvae4j_cpu_binarize(x, n, seed, offset, offsetAdd, y), "binarize");
     }
+
+    @Override
+    public void upsampleNearest(long x, long planes, long h, long w, int factor, long y) {
+        CpuKernels.check(hvae4j_cpu_upsample_nearest(x, planes, h, w, factor, y), "upsampleNearest");
+    }
+
+    @Override
+    public void upsampleNearestBackward(long dy, long planes, long h, long w, int factor, long dx) {
+        CpuKernels.check(hvae4j_cpu_upsample_nearest_backward(dy, planes, h, w, factor, dx), "upsampleNearestBackward");
+    }
+
+    @Override
+    public void scaleRows(long x, long s, long rows, long cols, long y) {
+        CpuKernels.check(hvae4j_cpu_scale_rows(x, s, rows, cols, y), "scaleRows");
+    }
+
+    @Override
+    public void rowDot(long x, long z, long rows, long cols, float beta, long out) {
+        CpuKernels.check(hvae4j_cpu_row_dot(x, z, rows, cols, beta, out), "rowDot");
+    }
+
+    @Override
+    public void weightNorm(long v, long g, long rows, long cols, long w, long norm) {
+        CpuKernels.check(hvae4j_cpu_weight_norm(v, g, rows, cols, w, norm), "weightNorm");
+    }
+
+    @Override
+    public void weightNormBackward(long v, long g, long norm, long dw, long rows, long cols, float beta, long dv, long dg) {
+        CpuKernels.check(hvae4j_cpu_weight_norm_backward(v, g, norm, dw, rows, cols, beta, dv, dg), "weightNormBackward");
+    }
+
+    @Override
+    public void channelMoments(long x, long n, long channels, long hw, long mean, long var) {
+        CpuKernels.check(hvae4j_cpu_channel_moments(x, n, channels, hw, mean, var), "channelMoments");
+    }
+
+    @Override
+    public void batchNorm(long x, long n, long channels, long hw, long mean, long var, float eps, long gamma, long beta, long y) {
+        CpuKernels.check(hvae4j_cpu_batch_norm(x, n, channels, hw, mean, var, eps, gamma, beta, y), "batchNorm");
+    }
+
+    @Override
+    public void batchNormBackward(long x, long dy, long n, long channels, long hw, long mean, long var, float eps, long gamma, boolean batchStats, boolean accumulate, long dx, long dgamma, long dbeta) {
+        CpuKernels.check(hvae4j_cpu_batch_norm_backward(x, dy, n, channels, hw, mean, var, eps, gamma, batchStats ? 1 : 0, accumulate ? 1 : 0, dx, dgamma, dbeta), "batchNormBackward");
+    }
 }

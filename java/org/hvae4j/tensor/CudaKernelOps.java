@@ -170,4 +170,49 @@ abstract class CudaKernelOps implements KernelOps {
     public void binarize(long x, long n, long seed, long offset, long offsetAdd, long y) {
         CudaKernels.check(hvae4j_cuda_binarize(x, n, seed, offset, offsetAdd, y, stream()), "binarize");
     }
+
+    @Override
+    public void upsampleNearest(long x, long planes, long h, long w, int factor, long y) {
+        CudaKernels.check(hvae4j_cuda_upsample_nearest(x, planes, h, w, factor, y, stream()), "upsampleNearest");
+    }
+
+    @Override
+    public void upsampleNearestBackward(long dy, long planes, long h, long w, int factor, long dx) {
+        CudaKernels.check(hvae4j_cuda_upsample_nearest_backward(dy, planes, h, w, factor, dx, stream()), "upsampleNearestBackward");
+    }
+
+    @Override
+    public void scaleRows(long x, long s, long rows, long cols, long y) {
+        CudaKernels.check(hvae4j_cuda_scale_rows(x, s, rows, cols, y, stream()), "scaleRows");
+    }
+
+    @Override
+    public void rowDot(long x, long z, long rows, long cols, float beta, long out) {
+        CudaKernels.check(hvae4j_cuda_row_dot(x, z, rows, cols, beta, out, stream()), "rowDot");
+    }
+
+    @Override
+    public void weightNorm(long v, long g, long rows, long cols, long w, long norm) {
+        CudaKernels.check(hvae4j_cuda_weight_norm(v, g, rows, cols, w, norm, stream()), "weightNorm");
+    }
+
+    @Override
+    public void weightNormBackward(long v, long g, long norm, long dw, long rows, long cols, float beta, long dv, long dg) {
+        CudaKernels.check(hvae4j_cuda_weight_norm_backward(v, g, norm, dw, rows, cols, beta, dv, dg, stream()), "weightNormBackward");
+    }
+
+    @Override
+    public void channelMoments(long x, long n, long channels, long hw, long mean, long var) {
+        CudaKernels.check(hvae4j_cuda_channel_moments(x, n, channels, hw, mean, var, stream()), "channelMoments");
+    }
+
+    @Override
+    public void batchNorm(long x, long n, long channels, long hw, long mean, long var, float eps, long gamma, long beta, long y) {
+        CudaKernels.check(hvae4j_cuda_batch_norm(x, n, channels, hw, mean, var, eps, gamma, beta, y, stream()), "batchNorm");
+    }
+
+    @Override
+    public void batchNormBackward(long x, long dy, long n, long channels, long hw, long mean, long var, float eps, long gamma, boolean batchStats, boolean accumulate, long dx, long dgamma, long dbeta) {
+        CudaKernels.check(hvae4j_cuda_batch_norm_backward(x, dy, n, channels, hw, mean, var, eps, gamma, batchStats ? 1 : 0, accumulate ? 1 : 0, dx, dgamma, dbeta, stream()), "batchNormBackward");
+    }
 }

@@ -210,4 +210,56 @@ public interface KernelOps {
      * Bernoulli likelihood draws when it binarizes x in place, so a model can feed the same binary x to its encoder.
      */
     void binarize(long x, long n, long seed, long offset, long offsetAdd, long y);
+
+
+    // ---- spatial: image-shaped helpers of convolutional cells (images are N x C x H x W, row-major; a plane is one H x W) ----
+
+    /**
+     * y = x upsampled by an integer factor, nearest neighbour: planes of h x w become (h*factor) x (w*factor).
+     */
+    void upsampleNearest(long x, long planes, long h, long w, int factor, long y);
+
+    /**
+     * The adjoint of upsample_nearest: dx[p, i, j] = the sum of dy over the factor x factor block of (i, j) (h, w of dx).
+     */
+    void upsampleNearestBackward(long dy, long planes, long h, long w, int factor, long dx);
+
+    /**
+     * y[r, c] = s[r] * x[r, c] (y may alias x): a per-row scale (squeeze-and-excitation scales each image's channel).
+     */
+    void scaleRows(long x, long s, long rows, long cols, long y);
+
+    /**
+     * out[r] = sum_c x[r, c] * z[r, c] + beta * out[r], summed in double.
+     */
+    void rowDot(long x, long z, long rows, long cols, float beta, long out);
+
+    /**
+     * Weight normalization (Salimans &amp; Kingma) of a rows x cols matrix v, one row per output unit or channel:
+     * norm[r] = ||v[r, :]||, w[r, c] = g[r] * v[r, c] / norm[r].
+     */
+    void weightNorm(long v, long g, long rows, long cols, long w, long norm);
+
+    /**
+     * The gradients of weight_norm from dw: dg[r] = sum_c dw v / norm, dv = (g / norm) (dw - (dg / norm) v), each added to
+     * beta times what dv and dg held (beta 0 ignores it, 1 accumulates).
+     */
+    void weightNormBackward(long v, long g, long norm, long dw, long rows, long cols, float beta, long dv, long dg);
+
+    /**
+     * Each channel's mean and biased variance over the images and positions of x (n x channels x hw), in double.
+     */
+    void channelMoments(long x, long n, long channels, long hw, long mean, long var);
+
+    /**
+     * Batch normalization: y = gamma[c] (x - mean[c]) / sqrt(var[c] + eps) + beta[c] for each channel c (y may alias x).
+     */
+    void batchNorm(long x, long n, long channels, long hw, long mean, long var, float eps, long gamma, long beta, long y);
+
+    /**
+     * Its backward pass from dy: dgamma[c] (+)= sum dy xhat, dbeta[c] (+)= sum dy (accumulate adds to what they held),
+     * and dx = gamma / sqrt(var + eps) * (dy - mean(dy) - xhat mean(dy xhat)) when the moments are the batch's own
+     * (batch_stats), gamma / sqrt(var + eps) * dy when they are fixed (running statistics); dx may be null.
+     */
+    void batchNormBackward(long x, long dy, long n, long channels, long hw, long mean, long var, float eps, long gamma, boolean batchStats, boolean accumulate, long dx, long dgamma, long dbeta);
 }

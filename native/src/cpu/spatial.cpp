@@ -1,0 +1,185 @@
+// CPU loops of the spatial family: nearest upsampling, per-row scales and dot products, weight normalization and
+// batch normalization (formulas: hvae4j/spatial.h). Sums run in double.
+#include <string.h>
+
+#include "common.h"
+#include "hvae4j/hvae4j_cpu.h"
+#include "hvae4j/spatial.h"
+
+using namespace hvae4j;
+using namespace hvae4j::cpu;
+
+namespace {
+
+bool image_dims_ok(int64_t n, int64_t channels, int64_t hw) { return n >= 0 && channels >= 0 && hw >= 0; }
+
+// Sums of one channel over the images: f(i) for every element index i of channel c.
+template <typename F>
+double channel_sum(int64_t n, int64_t channels, int64_t hw, int64_t c, F f) {
+  double s = 0;
+  for (int64_t im = 0; im < n; ++im) {
+    const int64_t base = (im * channels + c) * hw;
+    for (int64_t k = 0; k < hw; ++k) s += f(base + k);
+  }
+  return s;
+}
+
+}  // namespace
+
+extern "C" {
+
+int hvae4j_cpu_upsample_nearest(const float* x, int64_t planes, int64_t h, int64_t w, int32_t factor, float* y) {
+  HVAE4J_REQUIRE(planes >= 0 && h >= 0 && w >= 0 && factor >= 1 && (planes * h * w == 0 || (x && y)));
+  const int64_t ow = w * factor;
+  for (int64_t p = 0; p < planes; ++p) {
+    const float* xp = x + p * h * w;
+    float* yp = y + p * h * w * factor * factor;
+    for (int64_t i = 0; i < h; ++i) {
+      float* row = yp + i * factor * ow;
+      for (int64_t j = 0; j < w; ++j) {
+        const float v = xp[i * w + j];
+        for (int32_t b = 0; b < factor; ++b) row[j * factor + b] = v;
+      }
+      for (int32_t a = 1; a < factor; ++a) memcpy(row + a * ow, row, (size_t)ow * sizeof(float));
+    }
+  }
+  return HVAE4J_OK;
+}
+
+int hvae4j_cpu_upsample_nearest_backward(const float* dy, int64_t planes, int64_t h, int64_t w, int32_t factor,
+                                         float* dx) {
+  HVAE4J_REQUIRE(planes >= 0 && h >= 0 && w >= 0 && factor >= 1 && (planes * h * w == 0 || (dy && dx)));
+  const int64_t ow = w * factor;
+  for (int64_t p = 0; p < planes; ++p) {
+    const float* dyp = dy + p * h * w * factor * factor;
+    float* dxp = dx + p * h * w;
+    for (int64_t i = 0; i < h; ++i) {
+      for (int64_t j = 0; j < w; ++j) {
+        float s = 0;
+        for (int32_t a = 0; a < factor; ++a) {
+          const float* r = dyp + (i * factor + a) * ow + j * factor;
+          for (int32_t b = 0; b < factor; ++b) s += r[b];
+        }
+        dxp[i * w + j] = s;
+      }
+    }
+  }
+  return HVAE4J_OK;
+}
+
+int hvae4j_cpu_scale_rows(const float* x, const float* s, int64_t rows, int64_t cols, float* y) {
+  HVAE4J_REQUIRE(dims_ok(rows, cols) && (rows * cols == 0 || (x && s && y)));
+  for (int64_t r = 0; r < rows; ++r) {
+    const float k = s[r];
+#pragma omp simd
+    for (int64_t c = 0; c < cols; ++c) y[r * cols + c] = k * x[r * cols + c];
+  }
+  return HVAE4J_OK;
+}
+
+int hvae4j_cpu_row_dot(const float* x, const float* z, int64_t rows, int64_t cols, float beta, float* out) {
+  HVAE4J_REQUIRE(dims_ok(rows, cols) && (rows == 0 || out) && (rows * cols == 0 || (x && z)));
+  for (int64_t r = 0; r < rows; ++r) {
+    double s = 0;
+#pragma omp simd reduction(+ : s)
+    for (int64_t c = 0; c < cols; ++c) s += (double)x[r * cols + c] * z[r * cols + c];
+    out[r] = (float)(s + (beta == 0.0f ? 0.0 : (double)beta * out[r]));
+  }
+  return HVAE4J_OK;
+}
+
+int hvae4j_cpu_weight_norm(const float* v, const float* g, int64_t rows, int64_t cols, float* w, float* norm) {
+  HVAE4J_REQUIRE(dims_ok(rows, cols) && (rows == 0 || (v && g && w && norm)));
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* vr = v + r * cols;
+    double ss = 0;
+#pragma omp simd reduction(+ : ss)
+    for (int64_t c = 0; c < cols; ++c) ss += (double)vr[c] * vr[c];
+    const float n = weight_norm_of<float>(ss);
+    norm[r] = n;
+    const float k = g[r] / n;
+#pragma omp simd
+    for (int64_t c = 0; c < cols; ++c) w[r * cols + c] = k * vr[c];
+  }
+  return HVAE4J_OK;
+}
+
+int hvae4j_cpu_weight_norm_backward(const float* v, const float* g, const float* norm, const float* dw, int64_t rows,
+                                    int64_t cols, float beta, float* dv, float* dg) {
+  HVAE4J_REQUIRE(dims_ok(rows, cols) && (rows == 0 || (v && g && norm && dw && dv && dg)));
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* vr = v + r * cols;
+    const float* dwr = dw + r * cols;
+    double s = 0;
+#pragma omp simd reduction(+ : s)
+    for (int64_t c = 0; c < cols; ++c) s += (double)dwr[c] * vr[c];
+    const float n = norm[r];
+    const float dgr = (float)(s / n);
+    float* dvr = dv + r * cols;
+    for (int64_t c = 0; c < cols; ++c) {
+      const float d = weight_norm_dv<float>(g[r], n, dgr, dwr[c], vr[c]);
+      dvr[c] = beta == 0.0f ? d : d + beta * dvr[c];
+    }
+    dg[r] = beta == 0.0f ? dgr : dgr + beta * dg[r];
+  }
+  return HVAE4J_OK;
+}
+
+int hvae4j_cpu_channel_moments(const float* x, int64_t n, int64_t channels, int64_t hw, float* mean, float* var) {
+  HVAE4J_REQUIRE(image_dims_ok(n, channels, hw) && n * hw > 0 && (channels == 0 || (x && mean && var)));
+  const double count = (double)(n * hw);
+  for (int64_t c = 0; c < channels; ++c) {
+    const double m = channel_sum(n, channels, hw, c, [&](int64_t i) { return (double)x[i]; }) / count;
+    const double v = channel_sum(n, channels, hw, c, [&](int64_t i) {
+                       const double d = x[i] - m;
+                       return d * d;
+                     }) / count;
+    mean[c] = (float)m;
+    var[c] = (float)v;
+  }
+  return HVAE4J_OK;
+}
+
+int hvae4j_cpu_batch_norm(const float* x, int64_t n, int64_t channels, int64_t hw, const float* mean, const float* var,
+                          float eps, const float* gamma, const float* beta, float* y) {
+  HVAE4J_REQUIRE(image_dims_ok(n, channels, hw) && eps >= 0 &&
+                 (n * channels * hw == 0 || (x && mean && var && gamma && beta && y)));
+  for (int64_t im = 0; im < n; ++im) {
+    for (int64_t c = 0; c < channels; ++c) {
+      const float k = gamma[c] * inv_std<float>(var[c], eps);
+      const float b = beta[c] - k * mean[c];
+      const int64_t base = (im * channels + c) * hw;
+#pragma omp simd
+      for (int64_t i = 0; i < hw; ++i) y[base + i] = k * x[base + i] + b;
+    }
+  }
+  return HVAE4J_OK;
+}
+
+int hvae4j_cpu_batch_norm_backward(const float* x, const float* dy, int64_t n, int64_t channels, int64_t hw,
+                                   const float* mean, const float* var, float eps, const float* gamma, int batch_stats,
+                                   int accumulate, float* dx, float* dgamma, float* dbeta) {
+  HVAE4J_REQUIRE(image_dims_ok(n, channels, hw) && n * hw > 0 && eps >= 0 &&
+                 (channels == 0 || (x && dy && mean && var && gamma && dgamma && dbeta)));
+  const double count = (double)(n * hw);
+  for (int64_t c = 0; c < channels; ++c) {
+    const float istd = inv_std<float>(var[c], eps);
+    const float m = mean[c];
+    const double sdy = channel_sum(n, channels, hw, c, [&](int64_t i) { return (double)dy[i]; });
+    const double sdyx = channel_sum(n, channels, hw, c, [&](int64_t i) { return (double)dy[i] * ((x[i] - m) * istd); });
+    dbeta[c] = (float)(sdy + (accumulate ? dbeta[c] : 0.0));
+    dgamma[c] = (float)(sdyx + (accumulate ? dgamma[c] : 0.0));
+    if (dx == nullptr) continue;
+    const float mdy = (float)(sdy / count), mdyx = (float)(sdyx / count);
+    for (int64_t im = 0; im < n; ++im) {
+      const int64_t base = (im * channels + c) * hw;
+      for (int64_t i = 0; i < hw; ++i) {
+        const float xhat = (x[base + i] - m) * istd;
+        dx[base + i] = batch_norm_dx<float>(gamma[c], istd, dy[base + i], xhat, mdy, mdyx, batch_stats != 0);
+      }
+    }
+  }
+  return HVAE4J_OK;
+}
+
+}  // extern "C"
