@@ -5,25 +5,26 @@ import java.util.List;
 import org.hvae4j.nn.Cell;
 import org.hvae4j.nn.CellContext;
 import org.hvae4j.nn.CellSpec;
-import org.hvae4j.nn.Linear;
+import org.hvae4j.nn.Head;
 import org.hvae4j.nn.Param;
 import org.hvae4j.tensor.Backend;
 import org.hvae4j.tensor.Tensor;
 
 /**
- * A cell followed by linear heads, one per parameter tensor of the distribution it predicts (a posterior, a prior,
+ * A cell followed by heads (linear layers, or convolutions over image features: the cell spec's choice), one per
+ * parameter tensor of the distribution it predicts (a posterior, a prior,
  * the decoder's likelihood), with one parameter role. Its features are the cell's outputs.
  */
 final class Net {
     final Param.Role role;
     final Cell cell;
-    final List<Linear> heads = new ArrayList<>();
+    final List<Head> heads = new ArrayList<>();
 
     Net(CellContext ctx, String name, Param.Role role, CellSpec spec, int[] ins, int[] headSizes) {
         this.role = role;
         this.cell = spec.create(ctx, name, role, ins);
         for (int i = 0; i < headSizes.length; i++) {
-            heads.add(Linear.create(ctx, name + ".head" + i, role, cell.outputWidths(), headSizes[i]));
+            heads.add(spec.head(ctx, name + ".head" + i, role, cell.outputWidths(), headSizes[i]));
         }
     }
 
@@ -38,7 +39,7 @@ final class Net {
         Cell.Trace t = cell.forward(inputs);
         List<Tensor> feats = t.outputs();
         List<Tensor> hs = new ArrayList<>();
-        for (Linear h : heads) {
+        for (Head h : heads) {
             hs.add(h.forward(feats));
         }
         return new Out(t, feats, hs);

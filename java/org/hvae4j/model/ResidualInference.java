@@ -5,7 +5,6 @@ import java.util.Arrays;
 import java.util.List;
 import org.hvae4j.latent.LatentLayer;
 import org.hvae4j.nn.CellContext;
-import org.hvae4j.nn.MlpCellSpec;
 import org.hvae4j.nn.Param;
 import org.hvae4j.tensor.Tensor;
 
@@ -36,7 +35,8 @@ final class ResidualInference extends TopDownInference {
         int[] prW = m.prior[l].featureWidths();
         int[] both = Arrays.copyOf(upW, upW.length + prW.length);
         System.arraycopy(prW, 0, both, upW.length, prW.length);
-        post[l] = new Net(ctx, "post" + (l + 1), Param.Role.INFERENCE, MlpCellSpec.of(), both, m.headSizes(l));
+        post[l] = new Net(ctx, "post" + (l + 1), Param.Role.INFERENCE, m.cellBelow(l).combiner(), both,
+                m.headSizes(l));
     }
 
     @Override

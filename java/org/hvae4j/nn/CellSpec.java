@@ -14,6 +14,22 @@ public interface CellSpec {
     /** The same block for the opposite direction (an MLP's widths reversed). */
     CellSpec mirrored();
 
+    /**
+     * A head mapping this block's features (of {@code featureWidths}) to {@code out} values per row: a linear layer
+     * by default; image blocks use convolutions.
+     */
+    default Head head(CellContext ctx, String name, Param.Role role, int[] featureWidths, int out) {
+        return Linear.create(ctx, name, role, featureWidths, out);
+    }
+
+    /**
+     * The block a posterior network combines this block's upward features with the prior network's features by (the
+     * residual posterior's): no hidden layers by default (the heads read both), one cell for image blocks.
+     */
+    default CellSpec combiner() {
+        return MlpCellSpec.of();
+    }
+
     /** A plain-map form of the description (configuration files and checkpoints). */
     Map<String, Object> toMap();
 }

@@ -11,7 +11,7 @@ import org.hvae4j.tensor.Tensor;
  * concatenation). Weights are [in_i, out], row-major; initialization as PyTorch's nn.Linear, U(±1/√fan_in) over
  * the total fan-in, for weights and bias.
  */
-public final class Linear {
+public final class Linear implements Head {
     private final List<Param> weights;
     private final Param bias;
     private final int out;
@@ -76,6 +76,7 @@ public final class Linear {
         return a;
     }
 
+    @Override
     public int out() {
         return out;
     }
@@ -85,6 +86,7 @@ public final class Linear {
     }
 
     /** A new [rows, out] tensor. */
+    @Override
     public Tensor forward(List<Tensor> xs) {
         if (xs.size() != weights.size()) {
             throw new IllegalArgumentException("linear layer expects " + weights.size() + " inputs, got " + xs.size());
@@ -105,6 +107,7 @@ public final class Linear {
      * Accumulates parameter gradients (when {@code paramGrads}) and writes input gradients into {@code dxs}
      * (entries may be null where no gradient is needed; {@code accumulate} adds into them).
      */
+    @Override
     public void backward(List<Tensor> xs, Tensor dy, boolean paramGrads, List<Tensor> dxs, boolean accumulate) {
         Backend be = bias.backend();
         if (paramGrads) {
