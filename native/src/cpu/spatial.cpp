@@ -2,9 +2,13 @@
 // batch normalization (formulas: hvae4j/spatial.h). Sums run in double.
 #include <string.h>
 
+#include <new>
+#include <vector>
+
 #include "common.h"
 #include "hvae4j/hvae4j_cpu.h"
 #include "hvae4j/spatial.h"
+#include "simd_math.h"
 
 using namespace hvae4j;
 using namespace hvae4j::cpu;
@@ -178,6 +182,191 @@ int hvae4j_cpu_batch_norm_backward(const float* x, const float* dy, int64_t n, i
         dx[base + i] = batch_norm_dx<float>(gamma[c], istd, dy[base + i], xhat, mdy, mdyx, batch_stats != 0);
       }
     }
+  }
+  return HVAE4J_OK;
+}
+
+}  // extern "C"
+
+// ---- depthwise convolution, stride 1 ----------------------------------------------------------------------------
+// Each plane is copied into a zero-padded buffer, so that the k x k taps of every output read whole rows with no
+// bounds: for the common kernel sizes (3, 5, 7) the taps unroll and the loop over a row's outputs vectorizes, each
+// output summed in registers. The backward pass for the data is the same correlation on dy padded by k - 1 - pad
+// with the kernel flipped; the weights' gradient sums, per tap, dy times the shifted input over the plane.
+
+namespace {
+
+bool depthwise_ok(int64_t n, int64_t channels, int64_t h, int64_t w, int k, int pad) {
+  return n >= 0 && channels >= 0 && h > 0 && w > 0 && k >= 1 && k <= 64 && pad >= 0 && h + 2 * pad >= k &&
+         w + 2 * pad >= k;
+}
+
+// src (h x w) into dst ((h + 2 p) x (w + 2 p)) with zeros around it.
+void pad_plane(const float* src, int64_t h, int64_t w, int64_t p, float* dst) {
+  const int64_t ws = w + 2 * p;
+  for (int64_t i = 0; i < (h + 2 * p) * ws; ++i) dst[i] = 0.0f;
+  for (int64_t i = 0; i < h; ++i) memcpy(dst + (i + p) * ws + p, src + i * w, (size_t)w * sizeof(float));
+}
+
+// y[i, j] = bias + sum_{a,q} wt[a, q] xp[i + a, j + q] for an oh x ow output over a padded plane of row stride ws.
+template <int K>
+HVAE4J_CPU_CLONES void correlate_fixed(const float* xp, int64_t ws, const float* wt, float bias, float* y, int64_t oh,
+                                       int64_t ow) {
+  float wk[K * K];
+  for (int t = 0; t < K * K; ++t) wk[t] = wt[t];
+  for (int64_t i = 0; i < oh; ++i) {
+    float* row = y + i * ow;
+#pragma omp simd
+    for (int64_t j = 0; j < ow; ++j) {
+      float acc = bias;
+      for (int a = 0; a < K; ++a) {
+        const float* xr = xp + (i + a) * ws + j;
+        for (int q = 0; q < K; ++q) acc += wk[a * K + q] * xr[q];
+      }
+      row[j] = acc;
+    }
+  }
+}
+
+void correlate_any(const float* xp, int64_t ws, const float* wt, int k, float bias, float* y, int64_t oh,
+                   int64_t ow) {
+  for (int64_t i = 0; i < oh; ++i) {
+    float* row = y + i * ow;
+    for (int64_t j = 0; j < ow; ++j) row[j] = bias;
+    for (int a = 0; a < k; ++a) {
+      for (int q = 0; q < k; ++q) {
+        const float wv = wt[a * k + q];
+        const float* xr = xp + (i + a) * ws + q;
+#pragma omp simd
+        for (int64_t j = 0; j < ow; ++j) row[j] += wv * xr[j];
+      }
+    }
+  }
+}
+
+void correlate(const float* xp, int64_t ws, const float* wt, int k, float bias, float* y, int64_t oh, int64_t ow) {
+  switch (k) {
+    case 3: return correlate_fixed<3>(xp, ws, wt, bias, y, oh, ow);
+    case 5: return correlate_fixed<5>(xp, ws, wt, bias, y, oh, ow);
+    case 7: return correlate_fixed<7>(xp, ws, wt, bias, y, oh, ow);
+    default: return correlate_any(xp, ws, wt, k, bias, y, oh, ow);
+  }
+}
+
+// A scratch buffer of the calling thread, grown as needed (the two training workers each have their own).
+float* scratch(size_t n) {
+  thread_local std::vector<float> buf;
+  if (buf.size() < n) buf.resize(n);
+  return buf.data();
+}
+
+}  // namespace
+
+extern "C" {
+
+int hvae4j_cpu_depthwise_conv(const float* x, const float* wt, const float* b, int64_t n, int64_t channels, int64_t h,
+                              int64_t w, int32_t k, int32_t pad, float* y) {
+  HVAE4J_REQUIRE(depthwise_ok(n, channels, h, w, k, pad) && (n * channels == 0 || (x && wt && y)));
+  const int64_t oh = h + 2 * pad - k + 1, ow = w + 2 * pad - k + 1, ws = w + 2 * pad;
+  float* xp;
+  try {
+    xp = scratch((size_t)((h + 2 * pad) * ws));
+  } catch (const std::bad_alloc&) {
+    return HVAE4J_ENOMEM;
+  }
+  for (int64_t p = 0; p < n * channels; ++p) {
+    const int64_t c = p % channels;
+    pad_plane(x + p * h * w, h, w, pad, xp);
+    correlate(xp, ws, wt + c * k * k, k, b ? b[c] : 0.0f, y + p * oh * ow, oh, ow);
+  }
+  return HVAE4J_OK;
+}
+
+int hvae4j_cpu_depthwise_conv_backward_data(const float* dy, const float* wt, int64_t n, int64_t channels, int64_t h,
+                                            int64_t w, int32_t k, int32_t pad, float* dx) {
+  HVAE4J_REQUIRE(depthwise_ok(n, channels, h, w, k, pad) && (n * channels == 0 || (dy && wt && dx)));
+  const int64_t oh = h + 2 * pad - k + 1, ow = w + 2 * pad - k + 1;
+  if (pad > k - 1) {
+    // dx[r, c] = sum over the outputs that read (r, c): pad dy by k - 1 - pad would be negative; scatter instead.
+    for (int64_t p = 0; p < n * channels; ++p) {
+      const int64_t c = p % channels;
+      const float* dyp = dy + p * oh * ow;
+      const float* wc = wt + c * k * k;
+      float* dxp = dx + p * h * w;
+      for (int64_t i = 0; i < h * w; ++i) dxp[i] = 0.0f;
+      for (int64_t i = 0; i < oh; ++i)
+        for (int a = 0; a < k; ++a) {
+          const int64_t r = i + a - pad;
+          if (r < 0 || r >= h) continue;
+          for (int q = 0; q < k; ++q)
+            for (int64_t j = 0; j < ow; ++j) {
+              const int64_t col = j + q - pad;
+              if (col >= 0 && col < w) dxp[r * w + col] += wc[a * k + q] * dyp[i * ow + j];
+            }
+        }
+    }
+    return HVAE4J_OK;
+  }
+  const int64_t pp = k - 1 - pad, ws = ow + 2 * pp;
+  float *dyp, *flipped;
+  try {
+    dyp = scratch((size_t)((oh + 2 * pp) * ws + k * k));
+  } catch (const std::bad_alloc&) {
+    return HVAE4J_ENOMEM;
+  }
+  flipped = dyp + (oh + 2 * pp) * ws;
+  for (int64_t p = 0; p < n * channels; ++p) {
+    const int64_t c = p % channels;
+    const float* wc = wt + c * k * k;
+    for (int t = 0; t < k * k; ++t) flipped[t] = wc[k * k - 1 - t];
+    pad_plane(dy + p * oh * ow, oh, ow, pp, dyp);
+    correlate(dyp, ws, flipped, k, 0.0f, dx + p * h * w, h, w);
+  }
+  return HVAE4J_OK;
+}
+
+int hvae4j_cpu_depthwise_conv_backward_weights(const float* x, const float* dy, int64_t n, int64_t channels,
+                                               int64_t h, int64_t w, int32_t k, int32_t pad, float* dwt, float* db) {
+  HVAE4J_REQUIRE(depthwise_ok(n, channels, h, w, k, pad) && (channels == 0 || dwt) &&
+                 (n * channels == 0 || (x && dy)));
+  const int64_t oh = h + 2 * pad - k + 1, ow = w + 2 * pad - k + 1, ws = w + 2 * pad;
+  float *xp, *part;
+  try {
+    xp = scratch((size_t)((h + 2 * pad) * ws + ow));
+  } catch (const std::bad_alloc&) {
+    return HVAE4J_ENOMEM;
+  }
+  part = xp + (h + 2 * pad) * ws;
+  std::vector<double> acc((size_t)(k * k));
+  for (int64_t c = 0; c < channels; ++c) {
+    for (auto& v : acc) v = 0;
+    double bias = 0;
+    for (int64_t im = 0; im < n; ++im) {
+      const int64_t p = im * channels + c;
+      const float* dyp = dy + p * oh * ow;
+      pad_plane(x + p * h * w, h, w, pad, xp);
+      for (int64_t j = 0; j < ow; ++j) part[j] = 0.0f;
+      for (int64_t i = 0; i < oh; ++i)
+#pragma omp simd
+        for (int64_t j = 0; j < ow; ++j) part[j] += dyp[i * ow + j];
+      for (int64_t j = 0; j < ow; ++j) bias += part[j];
+      for (int a = 0; a < k; ++a)
+        for (int q = 0; q < k; ++q) {
+          // per tap: column sums of dy times the shifted input, accumulated down the plane, then reduced once
+          for (int64_t j = 0; j < ow; ++j) part[j] = 0.0f;
+          for (int64_t i = 0; i < oh; ++i) {
+            const float* xr = xp + (i + a) * ws + q;
+            const float* dr = dyp + i * ow;
+#pragma omp simd
+            for (int64_t j = 0; j < ow; ++j) part[j] += dr[j] * xr[j];
+          }
+          double s = 0;
+          for (int64_t j = 0; j < ow; ++j) s += part[j];
+          acc[(size_t)(a * k + q)] += s;
+        }
+    }
+    for (int t = 0; t < k * k; ++t) dwt[c * k * k + t] = (float)acc[(size_t)t];
+    if (db) db[c] = (float)bias;
   }
   return HVAE4J_OK;
 }

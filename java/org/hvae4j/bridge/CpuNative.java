@@ -97,6 +97,9 @@ public final class CpuNative {
     public static native int hvae4j_cpu_channel_moments(@Cast("const float*") long x, long n, long channels, long hw, @Cast("float*") long mean, @Cast("float*") long var);
     public static native int hvae4j_cpu_batch_norm(@Cast("const float*") long x, long n, long channels, long hw, @Cast("const float*") long mean, @Cast("const float*") long var, float eps, @Cast("const float*") long gamma, @Cast("const float*") long beta, @Cast("float*") long y);
     public static native int hvae4j_cpu_batch_norm_backward(@Cast("const float*") long x, @Cast("const float*") long dy, long n, long channels, long hw, @Cast("const float*") long mean, @Cast("const float*") long var, float eps, @Cast("const float*") long gamma, int batch_stats, int accumulate, @Cast("float*") long dx, @Cast("float*") long dgamma, @Cast("float*") long dbeta);
+    public static native int hvae4j_cpu_depthwise_conv(@Cast("const float*") long x, @Cast("const float*") long wt, @Cast("const float*") long b, long n, long channels, long h, long w, int k, int pad, @Cast("float*") long y);
+    public static native int hvae4j_cpu_depthwise_conv_backward_data(@Cast("const float*") long dy, @Cast("const float*") long wt, long n, long channels, long h, long w, int k, int pad, @Cast("float*") long dx);
+    public static native int hvae4j_cpu_depthwise_conv_backward_weights(@Cast("const float*") long x, @Cast("const float*") long dy, long n, long channels, long h, long w, int k, int pad, @Cast("float*") long dwt, @Cast("float*") long db);
 
     // ---- codes.h and status.h: values read from the headers ----
 

@@ -53,8 +53,19 @@ public final class BurdaModels {
                 .inference(Inference.BOTTOM_UP).build();
     }
 
+    /**
+     * "conv": a convolutional hierarchy in NVAE's shape for 28 x 28 binarized images (not one of Burda et al.'s):
+     * groups of 4 x 14 x 14 and 4 x 7 x 7 Gaussian latents, two per resolution, 32 feature channels, one residual
+     * cell per block, Swish, residual-posterior inference (see {@link org.hvae4j.model.ConvHierarchy}).
+     */
+    public static ModelSpec convolutional() {
+        return org.hvae4j.model.ConvHierarchy.image(1, 28, 28, Likelihood.parse("bernoulli-binarized"))
+                .scale(2, 2, 4, 32).scale(4, 2, 4, 32).cells(1).expand(3).build();
+    }
+
     public static ModelSpec byName(String name) {
         return switch (name) {
+            case "conv" -> convolutional();
             case "g2-relu" -> twoLayerRelu();
             case "g1" -> oneLayer();
             case "g2" -> twoLayer();
@@ -62,7 +73,7 @@ public final class BurdaModels {
             case "r2" -> twoLayer(Inference.RESIDUAL);
             case "b2" -> twoLayerBernoulli(Estimator.straightThroughSigmoid());
             default -> throw new IllegalArgumentException("unknown model '" + name
-                    + "' (expected g2-relu, g1, g2, l2, r2 or b2)");
+                    + "' (expected g2-relu, g1, g2, l2, r2, b2 or conv)");
         };
     }
 

@@ -189,15 +189,14 @@ public final class ModelSpec {
             Map<String, Object> l = (Map<String, Object>) lm;
             String type = String.valueOf(l.getOrDefault("type", "gaussian")).toLowerCase(Locale.ROOT);
             for (String key : l.keySet()) {
-                if (key.equals("cell")) {
-                    throw new IllegalArgumentException("latent " + (b.latents.size() + 1) + " has a block of its own "
-                            + "kind ('cell'), which configuration files and checkpoints cannot describe: build it in "
-                            + "Java");
-                }
-                if (!List.of("type", "size", "hidden", "estimator").contains(key)) {
+                if (!List.of("type", "size", "hidden", "cell", "estimator").contains(key)) {
                     throw new IllegalArgumentException("unknown field '" + key + "' in latent " + (b.latents.size() + 1)
-                            + " (expected type, size, hidden and, for a Bernoulli latent, estimator)");
+                            + " (expected type, size, hidden or cell and, for a Bernoulli latent, estimator)");
                 }
+            }
+            if (l.containsKey("cell") && l.containsKey("hidden")) {
+                throw new IllegalArgumentException("latent " + (b.latents.size() + 1) + " gives both 'hidden' and "
+                        + "'cell': one block lies below a latent");
             }
             if (l.containsKey("estimator") && !type.equals("bernoulli")) {
                 throw new IllegalArgumentException("latent " + (b.latents.size() + 1) + " is " + type
@@ -211,6 +210,10 @@ public final class ModelSpec {
                 default -> throw new IllegalArgumentException("unknown latent type '" + type
                         + "' (expected gaussian or bernoulli)");
             });
+            if (l.containsKey("cell")) {
+                b.cell(cellFromMap(l.get("cell"), b.latents.size()));
+                continue;
+            }
             Object hidden = l.getOrDefault("hidden", List.of());
             if (!(hidden instanceof List<?> hl)) {
                 throw new IllegalArgumentException("latent field 'hidden' must be a list of widths");
@@ -227,6 +230,29 @@ public final class ModelSpec {
         b.residualBlocks(Boolean.TRUE.equals(m.get("residualBlocks")));
         b.inference(Inference.parse(String.valueOf(m.getOrDefault("inference", "bottom-up"))));
         return b.build();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static CellSpec cellFromMap(Object o, int latent) {
+        if (!(o instanceof Map<?, ?> cm)) {
+            throw new IllegalArgumentException("the cell below latent " + latent + " must be an object with a type");
+        }
+        Map<String, Object> c = (Map<String, Object>) cm;
+        String type = String.valueOf(c.get("type"));
+        return switch (type) {
+            case "conv" -> org.hvae4j.nn.ConvCellSpec.fromMap(c);
+            case "mlp", "residual-mlp" -> {
+                Object hidden = c.getOrDefault("hidden", List.of());
+                if (!(hidden instanceof List<?> hl) || !hl.stream().allMatch(ModelSpec::isInt)) {
+                    throw new IllegalArgumentException("the mlp cell below latent " + latent + " needs 'hidden', a list "
+                            + "of integer widths");
+                }
+                yield new MlpCellSpec(hl.stream().mapToInt(h -> ((Number) h).intValue()).toArray(),
+                        type.equals("residual-mlp"));
+            }
+            default -> throw new IllegalArgumentException("unknown cell type '" + type + "' below latent " + latent
+                    + " (expected conv, mlp or residual-mlp)");
+        };
     }
 
     /** Whether {@code v} is a number with an integer value in int's range (8.0 is, 8.5 and 1e12 are not). */
@@ -364,6 +390,39 @@ public final class ModelSpec {
             return this;
         }
 
+        /**
+         * Convolutional blocks read and give images: the block below latent i gives latent i's resolution and reads
+         * that of what lies below it (latent i + 1, or x), so every size there must be whole channels of it, and a
+         * convolutional block below must give the resolution this one reads.
+         */
+        private void checkImageBlocks() {
+            for (int i = 0; i < blocks.size(); i++) {
+                if (!(blocks.get(i) instanceof org.hvae4j.nn.ConvCellSpec c)) {
+                    continue;
+                }
+                String where = "the convolutional block below latent " + (i + 1) + " (" + c + ")";
+                int out = c.outHeight() * c.outWidth(), in = c.height() * c.width();
+                if (latents.get(i).size() % out != 0) {
+                    throw new IllegalArgumentException("latent " + (i + 1) + " (" + latents.get(i) + ") is not whole "
+                            + "channels of " + c.outHeight() + "x" + c.outWidth() + ", the resolution " + where
+                            + " gives it");
+                }
+                boolean last = i == blocks.size() - 1;
+                int below = last ? inputDim : latents.get(i + 1).size();
+                if (below % in != 0) {
+                    throw new IllegalArgumentException((last ? "the observed x (" + inputDim + " values) is not an "
+                            + "image" : "latent " + (i + 2) + " (" + latents.get(i + 1) + ") is not whole channels")
+                            + " of " + c.height() + "x" + c.width() + ", the resolution " + where + " reads");
+                }
+                if (!last && blocks.get(i + 1) instanceof org.hvae4j.nn.ConvCellSpec lower
+                        && (lower.outHeight() != c.height() || lower.outWidth() != c.width())) {
+                    throw new IllegalArgumentException(where + " reads " + c.height() + "x" + c.width() + " images, but "
+                            + "the block below latent " + (i + 2) + " gives " + lower.outHeight() + "x"
+                            + lower.outWidth());
+                }
+            }
+        }
+
         public ModelSpec build() {
             if (error != null) {
                 throw new IllegalArgumentException(error);
@@ -377,6 +436,7 @@ public final class ModelSpec {
             while (blocks.size() < latents.size()) {
                 blocks.add(MlpCellSpec.of());
             }
+            checkImageBlocks();
             if (inference == Inference.LADDER) {
                 for (LatentSpec l : latents) {
                     if (!l.isGaussian()) {

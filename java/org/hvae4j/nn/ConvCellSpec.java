@@ -136,12 +136,13 @@ public final class ConvCellSpec implements CellSpec {
     }
 
     /**
-     * The block a posterior combines the upward features and the prior's features with: one cell at this block's
-     * output resolution, no resampling (NVAE's combiner cells).
+     * The block a posterior combines the upward features and the prior's features with: weight-normalized 1 × 1
+     * convolutions of both into the channels at this block's output resolution, no residual cell (NVAE's encoder
+     * combiner is one 1 × 1 convolution of the two concatenated).
      */
     @Override
     public CellSpec combiner() {
-        return new ConvCellSpec(outHeight(), outWidth(), channels, 1, Resample.NONE, Style.ENCODER, expand);
+        return new ConvCellSpec(outHeight(), outWidth(), channels, 0, Resample.NONE, Style.ENCODER, expand);
     }
 
     @Override
@@ -156,6 +157,42 @@ public final class ConvCellSpec implements CellSpec {
         m.put("style", style.name().toLowerCase(Locale.ROOT));
         m.put("expand", expand);
         return m;
+    }
+
+    /** Reads {@link #toMap}'s form back (configuration files, checkpoints), naming a missing or wrong field. */
+    public static ConvCellSpec fromMap(Map<String, Object> m) {
+        for (String key : m.keySet()) {
+            if (!java.util.List.of("type", "height", "width", "channels", "cells", "resample", "style", "expand")
+                    .contains(key)) {
+                throw new IllegalArgumentException("unknown field '" + key + "' in a conv cell (expected height, width, "
+                        + "channels, cells, resample, style, expand)");
+            }
+        }
+        return new ConvCellSpec(intField(m, "height"), intField(m, "width"), intField(m, "channels"),
+                intField(m, "cells"), enumField(m, "resample", Resample.class, Resample.NONE),
+                enumField(m, "style", Style.class, Style.ENCODER), m.containsKey("expand") ? intField(m, "expand") : 6);
+    }
+
+    private static int intField(Map<String, Object> m, String key) {
+        Object v = m.get(key);
+        if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
+                || Math.abs(n.doubleValue()) > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("conv cell field '" + key + "' must be an integer, got " + v);
+        }
+        return n.intValue();
+    }
+
+    private static <E extends Enum<E>> E enumField(Map<String, Object> m, String key, Class<E> type, E fallback) {
+        Object v = m.get(key);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Enum.valueOf(type, String.valueOf(v).toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("conv cell field '" + key + "' must be one of "
+                    + java.util.Arrays.toString(type.getEnumConstants()).toLowerCase(Locale.ROOT) + ", got '" + v + "'");
+        }
     }
 
     @Override

@@ -12,6 +12,7 @@ import org.bytedeco.dnnl.dnnl_engine;
 import org.bytedeco.dnnl.dnnl_exec_arg_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc;
+import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
@@ -35,6 +36,8 @@ final class DnnlConvolutions implements Convolutions {
     static final int KEYS = 64;
     private static final int THREADS = Integer.getInteger("hvae4j.dnnl.threads", 1);
     private static final ThreadLocal<Boolean> THREADS_SET = new ThreadLocal<>();
+    /** Whether primitives choose their own memory layouts (reordered from and to NCHW around each call). */
+    static final boolean LAYOUT_ANY = !"plain".equals(System.getProperty("hvae4j.dnnl.layout", "any"));
 
     private enum Direction { FORWARD, FORWARD_BIAS, BACKWARD_DATA, BACKWARD_WEIGHTS, BACKWARD_WEIGHTS_BIAS }
 
@@ -61,23 +64,50 @@ final class DnnlConvolutions implements Convolutions {
         return new DnnlConvolutions(engine);
     }
 
+    /**
+     * Depthwise convolutions with stride 1 run on hvae4j's own loops (native/src/cpu/spatial.cpp): oneDNN 3.11 has
+     * no fast backward-weights kernel for them on AVX2 (it fell back to gemm at 1-2 GFLOP/s on NVAE's 5 x 5 cells).
+     */
+    static boolean ownDepthwise(Conv2d g) {
+        return g.groups() == g.inChannels() && g.outChannels() == g.inChannels() && g.stride() == 1
+                && g.kernelH() == g.kernelW() && g.kernelH() <= 64;
+    }
+
     @Override
     public void forward(Conv2d g, int n, long x, long w, long bias, long y) {
+        if (ownDepthwise(g)) {
+            CpuKernels.check(CpuNative.hvae4j_cpu_depthwise_conv(x, w, bias, n, g.inChannels(), g.height(), g.width(),
+                    g.kernelH(), g.padding(), y), "depthwise convolution");
+            return;
+        }
         run(new Key(g, n, bias == 0 ? Direction.FORWARD : Direction.FORWARD_BIAS), x, w, bias, y);
     }
 
     @Override
     public void backwardData(Conv2d g, int n, long dy, long w, long dx) {
+        if (ownDepthwise(g)) {
+            CpuKernels.check(CpuNative.hvae4j_cpu_depthwise_conv_backward_data(dy, w, n, g.inChannels(), g.height(),
+                    g.width(), g.kernelH(), g.padding(), dx), "depthwise convolution (backward data)");
+            return;
+        }
         run(new Key(g, n, Direction.BACKWARD_DATA), dy, w, 0, dx);
     }
 
     @Override
     public void backwardWeights(Conv2d g, int n, long x, long dy, long dw, long dbias) {
+        if (ownDepthwise(g)) {
+            CpuKernels.check(CpuNative.hvae4j_cpu_depthwise_conv_backward_weights(x, dy, n, g.inChannels(), g.height(),
+                    g.width(), g.kernelH(), g.padding(), dw, dbias), "depthwise convolution (backward weights)");
+            return;
+        }
         run(new Key(g, n, dbias == 0 ? Direction.BACKWARD_WEIGHTS : Direction.BACKWARD_WEIGHTS_BIAS), x, dy, dbias, dw);
     }
 
     @Override
     public String describe(Conv2d g, int n) {
+        if (ownDepthwise(g)) {
+            return "hvae4j depthwise loops";
+        }
         Plan p = borrow(new Key(g, n, Direction.FORWARD));
         try {
             return "oneDNN " + p.implementation;
@@ -138,8 +168,13 @@ final class DnnlConvolutions implements Convolutions {
         final String implementation;
         private final dnnl_primitive primitive = new dnnl_primitive();
         private final dnnl_stream stream = new dnnl_stream();
-        private final List<dnnl_memory> memories = new ArrayList<>();
-        private final dnnl_memory[] byPosition = new dnnl_memory[4];
+        private final List<dnnl_memory> memories = new ArrayList<>();   // every memory object, to destroy
+        private final dnnl_memory[] byPosition = new dnnl_memory[4];      // the caller's (plain layout) memories
+        private final List<dnnl_primitive> reorders = new ArrayList<>();  // into the primitive's layout, or out of it
+        private final List<dnnl_exec_arg_t> reorderArgs = new ArrayList<>();
+        private final List<Boolean> reorderAfter = new ArrayList<>();     // false: before the primitive (inputs)
+        private final List<Integer> reorderArgCounts = new ArrayList<>();
+        private int argCount;
         private final dnnl_exec_arg_t args;
 
         Plan(Key key) {
@@ -151,21 +186,34 @@ final class DnnlConvolutions implements Convolutions {
             long[] padL = {g.padding(), g.padding()};
             long[] padR = {(g.outHeight() - 1L) * g.stride() + g.kernelH() - g.height() - g.padding(),
                     (g.outWidth() - 1L) * g.stride() + g.kernelW() - g.width() - g.padding()};
-            dnnl_memory_desc src = md(new long[] {n, g.inChannels(), g.height(), g.width()}, dnnl_nchw);
-            dnnl_memory_desc dst = md(new long[] {n, g.outChannels(), g.outHeight(), g.outWidth()}, dnnl_nchw);
-            dnnl_memory_desc wei = g.groups() == 1
-                    ? md(new long[] {g.outChannels(), g.inChannels(), g.kernelH(), g.kernelW()}, dnnl_oihw)
-                    : md(new long[] {g.groups(), g.outChannels() / g.groups(), g.inChannels() / g.groups(),
-                            g.kernelH(), g.kernelW()}, dnnl_goihw);
+            long[] srcDims = {n, g.inChannels(), g.height(), g.width()};
+            long[] dstDims = {n, g.outChannels(), g.outHeight(), g.outWidth()};
+            long[] weiDims = g.groups() == 1 ? new long[] {g.outChannels(), g.inChannels(), g.kernelH(), g.kernelW()}
+                    : new long[] {g.groups(), g.outChannels() / g.groups(), g.inChannels() / g.groups(), g.kernelH(),
+                            g.kernelW()};
+            dnnl_memory_desc src = md(srcDims, dnnl_nchw);
+            dnnl_memory_desc dst = md(dstDims, dnnl_nchw);
+            dnnl_memory_desc wei = md(weiDims, g.groups() == 1 ? dnnl_oihw : dnnl_goihw);
             dnnl_memory_desc bias = md(new long[] {g.outChannels()}, dnnl_x);
+            // With LAYOUT_ANY the primitive picks its own layouts (blocked ones, where its fastest kernels want them)
+            // and the plain tensors are reordered into and out of them around each call.
+            dnnl_memory_desc srcAny = LAYOUT_ANY ? md(srcDims, dnnl_format_tag_any) : src;
+            dnnl_memory_desc dstAny = LAYOUT_ANY ? md(dstDims, dnnl_format_tag_any) : dst;
+            dnnl_memory_desc weiAny = LAYOUT_ANY ? md(weiDims, dnnl_format_tag_any) : wei;
             Direction d = key.d();
             boolean withBias = d == Direction.FORWARD_BIAS || d == Direction.BACKWARD_WEIGHTS_BIAS;
             dnnl_primitive_desc fwd = new dnnl_primitive_desc();
             dnnl_primitive_desc pd = null;
+            // A scratchpad of the plan's own (user mode): with oneDNN's default, one scratchpad shared by every
+            // primitive, a primitive must run on the thread that created it, and plans move between the workers.
+            dnnl_primitive_attr attr = new dnnl_primitive_attr();
             try {
+                check(dnnl_primitive_attr_create(attr), "dnnl_primitive_attr_create", key);
+                check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user),
+                        "dnnl_primitive_attr_set_scratchpad_mode", key);
                 check(dnnl_convolution_forward_primitive_desc_create(fwd, engine, dnnl_forward_training,
-                        dnnl_convolution_direct, src, wei, withBias ? bias : null, dst, strides, dilates, padL, padR,
-                        null), "dnnl_convolution_forward_primitive_desc_create", key);
+                        dnnl_convolution_direct, srcAny, weiAny, withBias ? bias : null, dstAny, strides, dilates, padL,
+                        padR, attr), "dnnl_convolution_forward_primitive_desc_create", key);
                 int[] argIds;
                 dnnl_memory_desc[] argMds;
                 switch (d) {
@@ -177,7 +225,8 @@ final class DnnlConvolutions implements Convolutions {
                     case BACKWARD_DATA -> {
                         pd = new dnnl_primitive_desc();
                         check(dnnl_convolution_backward_data_primitive_desc_create(pd, engine,
-                                dnnl_convolution_direct, src, wei, dst, strides, dilates, padL, padR, fwd, null),
+                                dnnl_convolution_direct, srcAny, weiAny, dstAny, strides, dilates, padL, padR, fwd,
+                                attr),
                                 "dnnl_convolution_backward_data_primitive_desc_create", key);
                         argIds = new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, 0, DNNL_ARG_DIFF_SRC};
                         argMds = new dnnl_memory_desc[] {dst, wei, null, src};
@@ -185,8 +234,8 @@ final class DnnlConvolutions implements Convolutions {
                     default -> {
                         pd = new dnnl_primitive_desc();
                         check(dnnl_convolution_backward_weights_primitive_desc_create(pd, engine,
-                                dnnl_convolution_direct, src, wei, withBias ? bias : null, dst, strides, dilates,
-                                padL, padR, fwd, null), "dnnl_convolution_backward_weights_primitive_desc_create",
+                                dnnl_convolution_direct, srcAny, weiAny, withBias ? bias : null, dstAny, strides,
+                                dilates, padL, padR, fwd, attr), "dnnl_convolution_backward_weights_primitive_desc_create",
                                 key);
                         argIds = new int[] {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_BIAS,
                                 DNNL_ARG_DIFF_WEIGHTS};
@@ -199,17 +248,29 @@ final class DnnlConvolutions implements Convolutions {
                 for (dnnl_memory_desc m : argMds) {
                     count += m == null ? 0 : 1;
                 }
-                args = new dnnl_exec_arg_t(count);
+                dnnl_memory_desc scratchMd = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+                boolean scratch = scratchMd != null && !scratchMd.isNull() && dnnl_memory_desc_get_size(scratchMd) > 0;
+                argCount = count + (scratch ? 1 : 0);
+                args = new dnnl_exec_arg_t(argCount);
+                if (scratch) {
+                    args.position(count).arg(DNNL_ARG_SCRATCHPAD).memory(memory(scratchMd, new CpuKernels.At(-1, 0)));
+                }
                 int at = 0;
                 for (int i = 0; i < 4; i++) {
                     if (argMds[i] == null) {
                         continue;
                     }
-                    dnnl_memory mem = new dnnl_memory();
-                    check(dnnl_memory_create(mem, argMds[i], engine, null), "dnnl_memory_create", key);
-                    memories.add(mem);
-                    byPosition[i] = mem;
-                    args.position(at++).arg(argIds[i]).memory(mem);
+                    dnnl_memory user = memory(argMds[i], null);
+                    byPosition[i] = user;
+                    dnnl_memory_desc actual = dnnl_primitive_desc_query_md(pd, dnnl_query_exec_arg_md, argIds[i]);
+                    dnnl_memory used = user;
+                    if (actual != null && !actual.isNull() && dnnl_memory_desc_equal(actual, argMds[i]) == 0) {
+                        used = memory(actual, new CpuKernels.At(-1, 0));   // DNNL_MEMORY_ALLOCATE: oneDNN's buffer
+                        boolean output = i == 3;
+                        addReorder(output ? actual : argMds[i], output ? used : user, output ? argMds[i] : actual,
+                                output ? user : used, output);
+                    }
+                    args.position(at++).arg(argIds[i]).memory(used);
                 }
                 args.position(0);
                 check(dnnl_stream_create(stream, engine, dnnl_stream_default_flags), "dnnl_stream_create", key);
@@ -217,6 +278,9 @@ final class DnnlConvolutions implements Convolutions {
                 destroy();
                 throw e;
             } finally {
+                if (!attr.isNull()) {
+                    dnnl_primitive_attr_destroy(attr);
+                }
                 if (pd != null && pd != fwd) {
                     dnnl_primitive_desc_destroy(pd);
                 }
@@ -225,6 +289,65 @@ final class DnnlConvolutions implements Convolutions {
                 }
                 for (dnnl_memory_desc m : new dnnl_memory_desc[] {src, dst, wei, bias}) {
                     dnnl_memory_desc_destroy(m);
+                }
+                if (LAYOUT_ANY) {
+                    for (dnnl_memory_desc m : new dnnl_memory_desc[] {srcAny, dstAny, weiAny}) {
+                        dnnl_memory_desc_destroy(m);
+                    }
+                }
+            }
+        }
+
+        private dnnl_memory memory(dnnl_memory_desc m, Pointer handle) {
+            dnnl_memory mem = new dnnl_memory();
+            check(dnnl_memory_create(mem, m, engine, handle), "dnnl_memory_create", key);
+            memories.add(mem);
+            return mem;
+        }
+
+        private void addReorder(dnnl_memory_desc fromMd, dnnl_memory from, dnnl_memory_desc toMd, dnnl_memory to,
+                boolean after) {
+            dnnl_primitive_desc rpd = new dnnl_primitive_desc();
+            dnnl_primitive_attr attr = new dnnl_primitive_attr();
+            dnnl_memory scratch = null;
+            try {
+                check(dnnl_primitive_attr_create(attr), "dnnl_primitive_attr_create", key);
+                check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user),
+                        "dnnl_primitive_attr_set_scratchpad_mode", key);
+                check(dnnl_reorder_primitive_desc_create(rpd, fromMd, engine, toMd, engine, attr),
+                        "dnnl_reorder_primitive_desc_create", key);
+                dnnl_primitive r = new dnnl_primitive();
+                check(dnnl_primitive_create(r, rpd), "dnnl_primitive_create (reorder)", key);
+                reorders.add(r);
+                dnnl_memory_desc smd = dnnl_primitive_desc_query_md(rpd, dnnl_query_scratchpad_md, 0);
+                if (smd != null && !smd.isNull() && dnnl_memory_desc_get_size(smd) > 0) {
+                    scratch = memory(smd, new CpuKernels.At(-1, 0));
+                }
+            } finally {
+                if (!rpd.isNull()) {
+                    dnnl_primitive_desc_destroy(rpd);
+                }
+                if (!attr.isNull()) {
+                    dnnl_primitive_attr_destroy(attr);
+                }
+            }
+            dnnl_exec_arg_t ra = new dnnl_exec_arg_t(scratch == null ? 2 : 3);
+            ra.position(0).arg(DNNL_ARG_FROM).memory(from);
+            ra.position(1).arg(DNNL_ARG_TO).memory(to);
+            if (scratch != null) {
+                ra.position(2).arg(DNNL_ARG_SCRATCHPAD).memory(scratch);
+            }
+            ra.position(0);
+            reorderArgs.add(ra);
+            reorderArgCounts.add(scratch == null ? 2 : 3);
+            reorderAfter.add(after);
+        }
+
+        private void runReorders(boolean after) {
+            for (int i = 0; i < reorders.size(); i++) {
+                if (reorderAfter.get(i) == after) {
+                    check(dnnl_primitive_execute(reorders.get(i), stream, reorderArgCounts.get(i), reorderArgs.get(i)),
+                            "dnnl_primitive_execute (reorder)", key);
                 }
             }
         }
@@ -237,12 +360,17 @@ final class DnnlConvolutions implements Convolutions {
                             "dnnl_memory_set_data_handle", key);
                 }
             }
-            check(dnnl_primitive_execute(primitive, stream, (int) memories.size(), args), "dnnl_primitive_execute",
-                    key);
+            runReorders(false);
+            check(dnnl_primitive_execute(primitive, stream, argCount, args), "dnnl_primitive_execute", key);
+            runReorders(true);
             check(dnnl_stream_wait(stream), "dnnl_stream_wait", key);
         }
 
         void destroy() {
+            for (dnnl_primitive r : reorders) {
+                dnnl_primitive_destroy(r);
+            }
+            reorders.clear();
             for (dnnl_memory m : memories) {
                 dnnl_memory_destroy(m);
             }

@@ -83,7 +83,10 @@ class ConvolutionTest {
                 Arguments.of(4, 9, 9, 6, 1, 1, 2, 0, 1, 2),       // 1x1 stride 2 (right padding -1 in oneDNN's terms)
                 Arguments.of(2, 6, 5, 3, 5, 5, 1, 2, 1, 1),       // 5x5, batch 1
                 Arguments.of(6, 8, 8, 6, 3, 3, 1, 1, 6, 2),       // depthwise
-                Arguments.of(6, 9, 7, 6, 5, 5, 2, 2, 6, 2),       // depthwise 5x5 stride 2
+                Arguments.of(6, 9, 7, 6, 5, 5, 2, 2, 6, 2),       // depthwise 5x5 stride 2 (oneDNN)
+                Arguments.of(5, 9, 7, 5, 5, 5, 1, 2, 5, 3),       // depthwise 5x5 same (hvae4j's loops on the CPU)
+                Arguments.of(3, 6, 8, 3, 3, 3, 1, 0, 3, 2),       // depthwise 3x3 without padding
+                Arguments.of(2, 4, 5, 2, 3, 3, 1, 2, 2, 1),       // depthwise with padding wider than needed
                 Arguments.of(4, 6, 6, 6, 3, 3, 1, 1, 2, 2),       // two groups
                 Arguments.of(3, 5, 8, 2, 3, 1, 1, 0, 1, 2),       // rectangular kernel, no padding
                 Arguments.of(16, 14, 14, 32, 3, 3, 2, 1, 1, 4),   // an NVAE-like downsampling cell shape
@@ -242,6 +245,60 @@ class ConvolutionTest {
         }
         assertTrue(c.preparedShapes() <= DnnlConvolutions.KEYS, c.preparedShapes() + " shapes kept");
         assertTrue(CPU.convolutionImplementation(g, n).startsWith("oneDNN "), CPU.convolutionImplementation(g, n));
+    }
+
+    /**
+     * Two threads convolving at once, each on shapes the other also uses (the plan pool hands a primitive to whichever
+     * thread asks): every result is the single-threaded one, bit for bit.
+     */
+    @Test
+    void concurrentThreadsGetTheSingleThreadedResults() throws Exception {
+        Conv2d[] gs = {Conv2d.of(8, 14, 14, 16, 3, 1, 1), Conv2d.of(16, 14, 14, 8, 1, 1, 0),
+            Conv2d.of(8, 14, 14, 8, 3, 2, 1)};
+        int n = 6;
+        SplittableRandom rng = new SplittableRandom(21);
+        float[][] xs = new float[gs.length][], dys = new float[gs.length][], ws = new float[gs.length][];
+        float[][][] want = new float[gs.length][][];
+        for (int i = 0; i < gs.length; i++) {
+            xs[i] = TestSupport.randn(rng, n * gs[i].inSize(), 1);
+            dys[i] = TestSupport.randn(rng, n * gs[i].outSize(), 1);
+            ws[i] = TestSupport.randn(rng, gs[i].weightCount(), 0.2);
+            want[i] = runAll(gs[i], n, xs[i], ws[i], dys[i]);
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            java.util.List<java.util.concurrent.Future<?>> fs = new java.util.ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                int offset = t;
+                fs.add(pool.submit(() -> {
+                    for (int rep = 0; rep < 40; rep++) {
+                        int i = (rep + offset) % gs.length;
+                        float[][] got = runAll(gs[i], n, xs[i], ws[i], dys[i]);
+                        for (int k = 0; k < got.length; k++) {
+                            assertArrayEquals(want[i][k], got[k], gs[i] + " output " + k + " on another thread");
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : fs) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    private static float[][] runAll(Conv2d g, int n, float[] x, float[] w, float[] dy) {
+        try (MemoryScope s = MemoryScope.open()) {
+            Tensor tx = CPU.fromArray(x, n, g.inSize()), tw = CPU.fromArray(w, g.weightShape());
+            Tensor tdy = CPU.fromArray(dy, n, g.outSize()), y = CPU.empty(n, g.outSize()), dx = CPU.empty(n, g.inSize());
+            Tensor dw = CPU.empty(g.weightShape()), db = CPU.empty(g.outChannels()), b = CPU.full(0.5f, g.outChannels());
+            CPU.conv2d(g, tx, tw, b, y);
+            CPU.conv2dBackwardData(g, tdy, tw, dx);
+            CPU.conv2dBackwardWeights(g, tx, tdy, dw, db);
+            return new float[][] {y.toArray(), dx.toArray(), dw.toArray(), db.toArray()};
+        }
     }
 
     static void assertMessage(org.junit.jupiter.api.function.Executable e, String part) {
