@@ -70,7 +70,11 @@ def emit(record):
 
 
 def make_model_and_optimizer(torch, models, name, device, lr=1e-3):
-    model = (models.MODELS[name] if name in models.MODELS else models.two_layer(name))().to(device)
+    if name == "conv":
+        import conv_models
+        model = conv_models.ConvHvae().to(device)
+    else:
+        model = (models.MODELS[name] if name in models.MODELS else models.two_layer(name))().to(device)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     return model, opt
 

@@ -29,6 +29,12 @@ class ModelGradientTest {
                 .observed(9, Likelihood.parse("bernoulli")).activation(Activation.TANH).inference(inf);
     }
 
+    /** A small convolutional hierarchy: 8 x 8 images, two groups at 4 x 4 and one at 2 x 2. */
+    static ConvHierarchy conv(Inference inf) {
+        return ConvHierarchy.image(1, 8, 8, Likelihood.parse("bernoulli")).scale(2, 2, 2, 4).scale(4, 1, 2, 4)
+                .cells(1).expand(2).inference(inf);
+    }
+
     static Stream<Arguments> cases() {
         LatentSpec g3 = LatentSpec.gaussian(3), g4 = LatentSpec.gaussian(4);
         LatentSpec c3 = LatentSpec.bernoulli(3, Estimator.concrete(0.7f)), c4 = LatentSpec.bernoulli(4,
@@ -71,6 +77,14 @@ class ModelGradientTest {
                 Arguments.of("sigmoid only", ModelSpec.builder().latent(g3).hidden(5).latent(g4).hidden(6)
                         .observed(9, Likelihood.parse("bernoulli")).activation(Activation.SIGMOID).build(),
                         Objective.elbo()),
+                Arguments.of("conv residual (NVAE-style)", conv(Inference.RESIDUAL).build(), Objective.elbo()),
+                Arguments.of("conv residual iwae:2", conv(Inference.RESIDUAL).build(), Objective.iwae(2)),
+                Arguments.of("conv ladder", conv(Inference.LADDER).build(), Objective.elbo()),
+                Arguments.of("conv bottom-up", conv(Inference.BOTTOM_UP).build(), Objective.elbo()),
+                Arguments.of("conv conditional residual", conv(Inference.RESIDUAL).conditioning(3, true).build(),
+                        Objective.elbo()),
+                Arguments.of("conv concrete residual", conv(Inference.RESIDUAL).bernoulli(Estimator.concrete(0.7f))
+                        .build(), Objective.iwae(2)),
                 Arguments.of("conditional top-down residual", ModelSpec.builder().conditioning(3, true).latent(g3)
                         .hidden(5).latent(g4).hidden(6).observed(9, Likelihood.parse("gaussian:0.7"))
                         .inference(Inference.RESIDUAL).build(), Objective.iwae(2)));
@@ -94,7 +108,7 @@ class ModelGradientTest {
         SplittableRandom r = new SplittableRandom(name.hashCode());
         int batch = 4;
         try (Hvae m = new Hvae(spec, CPU, 11); MemoryScope scope = MemoryScope.open()) {
-            Tensor x = CPU.fromArray(data(r, batch, 9), batch, 9);
+            Tensor x = CPU.fromArray(data(r, batch, spec.inputDim()), batch, spec.inputDim());
             Tensor c = null;
             if (spec.conditional()) {
                 float[] oh = new float[batch * 3];

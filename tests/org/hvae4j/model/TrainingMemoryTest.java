@@ -19,7 +19,16 @@ import org.junit.jupiter.api.Test;
  */
 class TrainingMemoryTest {
     static void steadyStepsAllocateNothingNewAndDoNotGrow(Backend be) {
-        ModelSpec spec = ModelCorrectnessTest.small(Inference.BOTTOM_UP);
+        steadyStepsAllocateNothingNewAndDoNotGrow(be, ModelCorrectnessTest.small(Inference.BOTTOM_UP), 100);
+    }
+
+    /** A small convolutional hierarchy over 28 x 28 images (NVAE-style cells, residual posterior). */
+    static ModelSpec smallConv() {
+        return ConvHierarchy.image(1, 28, 28, org.hvae4j.latent.Likelihood.parse("bernoulli-binarized"))
+                .scale(2, 1, 2, 8).scale(4, 1, 2, 8).cells(1).expand(2).build();
+    }
+
+    static void steadyStepsAllocateNothingNewAndDoNotGrow(Backend be, ModelSpec spec, int steps) {
         float[] data = java.util.Arrays.copyOf(Datasets.embeddedMnist().features(), 50 * 784);
         try (Hvae m = new Hvae(spec, be, 1); Trainer t = new Trainer(m, TrainConfig.defaults(1)
                 .withObjective(Objective.iwae(3))); Tensor x = be.fromArray(data, 50, 784)) {
@@ -27,7 +36,7 @@ class TrainingMemoryTest {
                 t.step(x, null, 1e-3);
             }
             CachingAllocator.Stats warm = be.memoryStats();
-            for (int i = 0; i < 100; i++) {
+            for (int i = 0; i < steps; i++) {
                 t.step(x, null, 1e-3);
             }
             CachingAllocator.Stats later = be.memoryStats();
@@ -39,6 +48,17 @@ class TrainingMemoryTest {
     @Test
     void cpuTrainingStepsReuseMemory() {
         steadyStepsAllocateNothingNewAndDoNotGrow(Backend.cpu());
+    }
+
+    @Test
+    void convolutionalTrainingStepsReuseMemory() {
+        steadyStepsAllocateNothingNewAndDoNotGrow(Backend.cpu(), smallConv(), 20);
+    }
+
+    @Tag("gpu")
+    @Test
+    void gpuConvolutionalTrainingStepsCallCudaMallocZeroTimesAfterTheFirst() {
+        steadyStepsAllocateNothingNewAndDoNotGrow(TestSupport.cudaOrSkip(), smallConv(), 20);
     }
 
     @Tag("gpu")
@@ -54,8 +74,13 @@ class TrainingMemoryTest {
         Backend gpu = TestSupport.cudaOrSkip();
         Backend cpu = Backend.cpu();
         float[] data = java.util.Arrays.copyOf(Datasets.embeddedMnist().features(), 64 * 784);
+        List<ModelSpec> specs = new java.util.ArrayList<>();
         for (Inference inf : Inference.values()) {
-            ModelSpec spec = ModelCorrectnessTest.small(inf);
+            specs.add(ModelCorrectnessTest.small(inf));
+        }
+        specs.add(smallConv());   // cuDNN's convolutions and the spatial kernels against oneDNN and the CPU loops
+        for (ModelSpec spec : specs) {
+            String inf = spec.toString();
             float[][][] grads = new float[2][][];
             for (int b = 0; b < 2; b++) {
                 Backend be = b == 0 ? cpu : gpu;
