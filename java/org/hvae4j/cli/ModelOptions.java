@@ -24,7 +24,8 @@ final class ModelOptions {
             description = "preset architecture: g2-relu (the default: two Gaussian layers 100 and 50, hidden "
                     + "layers [200,200] and [100,100], ReLU), or after Burda et al. (tanh): g1 (784-200-200-z50), g2 "
                     + "(g2-relu's layers with tanh), b2 (two Bernoulli layers), l2 and r2 (g2 with ladder and "
-                    + "residual inference)")
+                    + "residual inference); conv (a convolutional hierarchy in NVAE's shape for 28x28 images: "
+                    + "Gaussian groups of 4x14x14 and 4x7x7, two per resolution, residual cells, Swish)")
     String preset;
 
     @Option(names = "--config", paramLabel = "FILE",

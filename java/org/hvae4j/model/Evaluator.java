@@ -70,6 +70,7 @@ public final class Evaluator {
             throw new IllegalArgumentException("k, chunk and batch must be >= 1 (got " + k + ", " + chunk + ", "
                     + batch + ")");
         }
+        batch = Math.min(batch, maxRows());
         double[] out = new double[data.rows()];
         long[] call = {0};
         for (int from = 0; from < data.rows(); from += batch) {
@@ -91,8 +92,9 @@ public final class Evaluator {
         int n = x.rows();
         double[] max = new double[n], sum = new double[n];
         java.util.Arrays.fill(max, Double.NEGATIVE_INFINITY);
-        for (int done = 0; done < k; done += chunk) {
-            int kc = Math.min(chunk, k - done);
+        int perPass = Math.max(1, Math.min(chunk, maxRows() / Math.max(1, n)));
+        for (int done = 0; done < k; done += perPass) {
+            int kc = Math.min(perPass, k - done);
             float[] lw;
             try (Pass ps = model.forward(x, c, kc, NoiseStreams.of(seed, EVAL_STEP_BASE + call[0]++), local)) {
                 lw = ps.logWeightsArray();
@@ -127,6 +129,18 @@ public final class Evaluator {
         return x;
     }
 
+    /**
+     * Memory one evaluation pass may hold: {@value #PASS_BUDGET_BYTES} bytes, or a quarter of the backend's memory when
+     * that is less. The chunks of importance samples and the examples per pass shrink to fit it (an MLP's passes of
+     * 100 examples × 500 samples fit; a convolutional model's are made smaller). Only a pass that would exceed it is
+     * split, so the samples drawn, and the results, of the passes that fit are unchanged.
+     */
+    static final long PASS_BUDGET_BYTES = 2L << 30;
+
+    int maxRows() {
+        return model.rowsWithin(Math.min(PASS_BUDGET_BYTES, model.backend().memoryCapacity() / 4));
+    }
+
     /** Mean over examples of an array. */
     public static double mean(double[] a) {
         double s = 0;
@@ -156,6 +170,7 @@ public final class Evaluator {
     /** The ELBO (one sample per example) with its reconstruction and per-layer KL terms, averaged. */
     public StepResult elbo(Dataset data, int batch) {
         checkData(data);
+        batch = Math.max(1, Math.min(batch, maxRows()));
         double obj = 0, rec = 0;
         double[] kl = new double[model.depth()];
         long call = 0;

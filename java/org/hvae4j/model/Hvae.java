@@ -252,6 +252,37 @@ public final class Hvae implements AutoCloseable {
         }
     }
 
+    // ---- memory of a pass ---------------------------------------------------------------------------------------
+
+    private static final int MEASURED_ROWS = 8;
+    private long passBytesPerRow;
+
+    /**
+     * Backend memory a forward pass holds per row (an example's sample): measured once, on a pass of one example with
+     * {@value #MEASURED_ROWS} samples (so it includes what the pass keeps for its backward pass, and overstates a little
+     * what the per-example part costs). Evaluations size their passes by it: a convolutional model holds megabytes
+     * per row where an MLP holds kilobytes.
+     */
+    public synchronized long passBytesPerRow() {
+        if (passBytesPerRow == 0) {
+            try (MemoryScope s = MemoryScope.open()) {
+                Tensor x = be.zeros(1, spec.inputDim());
+                Tensor c = spec.conditional() ? be.zeros(1, spec.conditioningDim()) : null;
+                long before = be.memoryStats().bytesInUse();
+                try (Pass ps = forward(x, c, MEASURED_ROWS, NoiseStreams.of(0, 0))) {
+                    long held = be.memoryStats().bytesInUse() - before;
+                    passBytesPerRow = Math.max(1, held / MEASURED_ROWS);
+                }
+            }
+        }
+        return passBytesPerRow;
+    }
+
+    /** Rows (examples × samples) per pass that keep a pass within {@code budgetBytes} of memory (at least 1). */
+    public int rowsWithin(long budgetBytes) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, budgetBytes / passBytesPerRow()));
+    }
+
     // ---- the forward pass -------------------------------------------------------------------------------------
 
     /**
