@@ -10,35 +10,12 @@ public final class ConvReference {
 
     /** y = conv(x, w) + b (b may be null). */
     public static double[] forward(Conv2d g, int n, double[] x, double[] w, double[] b) {
-        int oh = g.outHeight(), ow = g.outWidth();
-        int cinG = g.inChannels() / g.groups(), coutG = g.outChannels() / g.groups();
         double[] y = new double[n * g.outSize()];
-        for (int im = 0; im < n; im++) {
-            for (int o = 0; o < g.outChannels(); o++) {
-                int c0 = (o / coutG) * cinG;
-                for (int i = 0; i < oh; i++) {
-                    for (int j = 0; j < ow; j++) {
-                        double s = b == null ? 0 : b[o];
-                        for (int c = 0; c < cinG; c++) {
-                            for (int p = 0; p < g.kernelH(); p++) {
-                                int r = i * g.stride() - g.padding() + p;
-                                if (r < 0 || r >= g.height()) {
-                                    continue;
-                                }
-                                for (int q = 0; q < g.kernelW(); q++) {
-                                    int col = j * g.stride() - g.padding() + q;
-                                    if (col < 0 || col >= g.width()) {
-                                        continue;
-                                    }
-                                    s += x[xi(g, im, c0 + c, r, col)] * w[wi(g, o, c, p, q)];
-                                }
-                            }
-                        }
-                        y[((im * g.outChannels() + o) * oh + i) * ow + j] = s;
-                    }
-                }
-            }
+        int hw = g.outHeight() * g.outWidth();
+        for (int i = 0; i < y.length && b != null; i++) {
+            y[i] = b[(i / hw) % g.outChannels()];
         }
+        visit(g, n, (im, o, c, r, col, wIndex, yIndex) -> y[yIndex] += x[xi(g, im, c, r, col)] * w[wIndex]);
         return y;
     }
 
