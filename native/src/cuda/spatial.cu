@@ -41,12 +41,17 @@ __global__ void scale_rows_kernel(const float* x, const float* __restrict__ s, i
   HVAE4J_GRID_STRIDE(i, rows * cols) y[i] = s[i / cols] * x[i];
 }
 
+// sum_c a[r, c] b[r, c] in double over the block's threads (the total in thread 0, as block_sum leaves it).
+__device__ double block_row_dot(const float* __restrict__ a, const float* __restrict__ b, int64_t r, int64_t cols) {
+  double s = 0;
+  for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) s += (double)a[r * cols + c] * b[r * cols + c];
+  return block_sum(s);
+}
+
 __global__ void row_dot_kernel(const float* __restrict__ x, const float* __restrict__ z, int64_t cols, float beta,
                                float* out) {
   const int64_t r = blockIdx.x;
-  double s = 0;
-  for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) s += (double)x[r * cols + c] * z[r * cols + c];
-  s = block_sum(s);
+  const double s = block_row_dot(x, z, r, cols);
   if (threadIdx.x == 0) out[r] = (float)(s + (beta == 0.0f ? 0.0 : (double)beta * out[r]));
 }
 
@@ -54,9 +59,7 @@ __global__ void weight_norm_kernel(const float* __restrict__ v, const float* __r
                                    float* __restrict__ w, float* __restrict__ norm) {
   __shared__ float k;
   const int64_t r = blockIdx.x;
-  double ss = 0;
-  for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) ss += (double)v[r * cols + c] * v[r * cols + c];
-  ss = block_sum(ss);
+  const double ss = block_row_dot(v, v, r, cols);
   if (threadIdx.x == 0) {
     const float n = weight_norm_of<float>(ss);
     norm[r] = n;
@@ -71,9 +74,7 @@ __global__ void weight_norm_backward_kernel(const float* __restrict__ v, const f
                                             float beta, float* __restrict__ dv, float* __restrict__ dg) {
   __shared__ float dgr;
   const int64_t r = blockIdx.x;
-  double s = 0;
-  for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) s += (double)dw[r * cols + c] * v[r * cols + c];
-  s = block_sum(s);
+  const double s = block_row_dot(dw, v, r, cols);
   if (threadIdx.x == 0) {
     dgr = (float)(s / norm[r]);
     dg[r] = beta == 0.0f ? dgr : dgr + beta * dg[r];
