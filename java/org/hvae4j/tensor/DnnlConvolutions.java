@@ -162,6 +162,9 @@ final class DnnlConvolutions implements Convolutions {
         }
     }
 
+    /** A reorder between the caller's layout and a primitive's, run before the primitive (inputs) or after it. */
+    private record Reorder(dnnl_primitive primitive, dnnl_exec_arg_t args, int argCount, boolean after) {}
+
     /** One primitive and its memory objects (their data handles set at each call), and a stream of its own. */
     private final class Plan {
         final Key key;
@@ -170,10 +173,7 @@ final class DnnlConvolutions implements Convolutions {
         private final dnnl_stream stream = new dnnl_stream();
         private final List<dnnl_memory> memories = new ArrayList<>();   // every memory object, to destroy
         private final dnnl_memory[] byPosition = new dnnl_memory[4];      // the caller's (plain layout) memories
-        private final List<dnnl_primitive> reorders = new ArrayList<>();  // into the primitive's layout, or out of it
-        private final List<dnnl_exec_arg_t> reorderArgs = new ArrayList<>();
-        private final List<Boolean> reorderAfter = new ArrayList<>();     // false: before the primitive (inputs)
-        private final List<Integer> reorderArgCounts = new ArrayList<>();
+        private final List<Reorder> reorders = new ArrayList<>();   // into the primitive's layouts, or out of them
         private int argCount;
         private final dnnl_exec_arg_t args;
 
@@ -208,9 +208,7 @@ final class DnnlConvolutions implements Convolutions {
             // primitive, a primitive must run on the thread that created it, and plans move between the workers.
             dnnl_primitive_attr attr = new dnnl_primitive_attr();
             try {
-                check(dnnl_primitive_attr_create(attr), "dnnl_primitive_attr_create", key);
-                check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user),
-                        "dnnl_primitive_attr_set_scratchpad_mode", key);
+                userScratchpad(attr);
                 check(dnnl_convolution_forward_primitive_desc_create(fwd, engine, dnnl_forward_training,
                         dnnl_convolution_direct, srcAny, weiAny, withBias ? bias : null, dstAny, strides, dilates, padL,
                         padR, attr), "dnnl_convolution_forward_primitive_desc_create", key);
@@ -248,12 +246,11 @@ final class DnnlConvolutions implements Convolutions {
                 for (dnnl_memory_desc m : argMds) {
                     count += m == null ? 0 : 1;
                 }
-                dnnl_memory_desc scratchMd = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
-                boolean scratch = scratchMd != null && !scratchMd.isNull() && dnnl_memory_desc_get_size(scratchMd) > 0;
-                argCount = count + (scratch ? 1 : 0);
+                dnnl_memory scratch = scratchpad(pd);
+                argCount = count + (scratch != null ? 1 : 0);
                 args = new dnnl_exec_arg_t(argCount);
-                if (scratch) {
-                    args.position(count).arg(DNNL_ARG_SCRATCHPAD).memory(memory(scratchMd, new CpuKernels.At(-1, 0)));
+                if (scratch != null) {
+                    args.position(count).arg(DNNL_ARG_SCRATCHPAD).memory(scratch);
                 }
                 int at = 0;
                 for (int i = 0; i < 4; i++) {
@@ -305,23 +302,38 @@ final class DnnlConvolutions implements Convolutions {
             return mem;
         }
 
+        /** Makes {@code attr} and sets it to user-managed scratchpads (each plan brings its own). */
+        private void userScratchpad(dnnl_primitive_attr attr) {
+            check(dnnl_primitive_attr_create(attr), "dnnl_primitive_attr_create", key);
+            check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user),
+                    "dnnl_primitive_attr_set_scratchpad_mode", key);
+        }
+
+        /** A scratchpad buffer of the size {@code pd} asks for (oneDNN allocates it), or null when it needs none. */
+        private dnnl_memory scratchpad(dnnl_primitive_desc pd) {
+            dnnl_memory_desc smd = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+            if (smd == null || smd.isNull() || dnnl_memory_desc_get_size(smd) == 0) {
+                return null;
+            }
+            return memory(smd, new CpuKernels.At(-1, 0));   // DNNL_MEMORY_ALLOCATE
+        }
+
         private void addReorder(dnnl_memory_desc fromMd, dnnl_memory from, dnnl_memory_desc toMd, dnnl_memory to,
                 boolean after) {
             dnnl_primitive_desc rpd = new dnnl_primitive_desc();
             dnnl_primitive_attr attr = new dnnl_primitive_attr();
-            dnnl_memory scratch = null;
+            dnnl_primitive r = new dnnl_primitive();
+            dnnl_memory scratch;
             try {
-                check(dnnl_primitive_attr_create(attr), "dnnl_primitive_attr_create", key);
-                check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user),
-                        "dnnl_primitive_attr_set_scratchpad_mode", key);
+                userScratchpad(attr);
                 check(dnnl_reorder_primitive_desc_create(rpd, fromMd, engine, toMd, engine, attr),
                         "dnnl_reorder_primitive_desc_create", key);
-                dnnl_primitive r = new dnnl_primitive();
                 check(dnnl_primitive_create(r, rpd), "dnnl_primitive_create (reorder)", key);
-                reorders.add(r);
-                dnnl_memory_desc smd = dnnl_primitive_desc_query_md(rpd, dnnl_query_scratchpad_md, 0);
-                if (smd != null && !smd.isNull() && dnnl_memory_desc_get_size(smd) > 0) {
-                    scratch = memory(smd, new CpuKernels.At(-1, 0));
+                try {
+                    scratch = scratchpad(rpd);
+                } catch (RuntimeException e) {
+                    dnnl_primitive_destroy(r);
+                    throw e;
                 }
             } finally {
                 if (!rpd.isNull()) {
@@ -331,22 +343,21 @@ final class DnnlConvolutions implements Convolutions {
                     dnnl_primitive_attr_destroy(attr);
                 }
             }
-            dnnl_exec_arg_t ra = new dnnl_exec_arg_t(scratch == null ? 2 : 3);
+            int count = scratch == null ? 2 : 3;
+            dnnl_exec_arg_t ra = new dnnl_exec_arg_t(count);
             ra.position(0).arg(DNNL_ARG_FROM).memory(from);
             ra.position(1).arg(DNNL_ARG_TO).memory(to);
             if (scratch != null) {
                 ra.position(2).arg(DNNL_ARG_SCRATCHPAD).memory(scratch);
             }
             ra.position(0);
-            reorderArgs.add(ra);
-            reorderArgCounts.add(scratch == null ? 2 : 3);
-            reorderAfter.add(after);
+            reorders.add(new Reorder(r, ra, count, after));
         }
 
         private void runReorders(boolean after) {
-            for (int i = 0; i < reorders.size(); i++) {
-                if (reorderAfter.get(i) == after) {
-                    check(dnnl_primitive_execute(reorders.get(i), stream, reorderArgCounts.get(i), reorderArgs.get(i)),
+            for (Reorder r : reorders) {
+                if (r.after() == after) {
+                    check(dnnl_primitive_execute(r.primitive(), stream, r.argCount(), r.args()),
                             "dnnl_primitive_execute (reorder)", key);
                 }
             }
@@ -367,8 +378,8 @@ final class DnnlConvolutions implements Convolutions {
         }
 
         void destroy() {
-            for (dnnl_primitive r : reorders) {
-                dnnl_primitive_destroy(r);
+            for (Reorder r : reorders) {
+                dnnl_primitive_destroy(r.primitive());
             }
             reorders.clear();
             for (dnnl_memory m : memories) {
