@@ -239,20 +239,12 @@ public final class ModelSpec {
         }
         Map<String, Object> c = (Map<String, Object>) cm;
         String type = String.valueOf(c.get("type"));
-        return switch (type) {
-            case "conv" -> org.hvae4j.nn.ConvCellSpec.fromMap(c);
-            case "mlp", "residual-mlp" -> {
-                Object hidden = c.getOrDefault("hidden", List.of());
-                if (!(hidden instanceof List<?> hl) || !hl.stream().allMatch(ModelSpec::isInt)) {
-                    throw new IllegalArgumentException("the mlp cell below latent " + latent + " needs 'hidden', a list "
-                            + "of integer widths");
-                }
-                yield new MlpCellSpec(hl.stream().mapToInt(h -> ((Number) h).intValue()).toArray(),
-                        type.equals("residual-mlp"));
-            }
-            default -> throw new IllegalArgumentException("unknown cell type '" + type + "' below latent " + latent
-                    + " (expected conv, mlp or residual-mlp)");
-        };
+        if (!type.equals("conv")) {
+            throw new IllegalArgumentException("unknown cell type '" + type + "' below latent " + latent
+                    + " (files describe conv cells; an MLP block is given as 'hidden', and residualBlocks makes it "
+                    + "residual; a cell of another kind is built in Java)");
+        }
+        return org.hvae4j.nn.ConvCellSpec.fromMap(c);
     }
 
     /** Whether {@code v} is a number with an integer value in int's range (8.0 is, 8.5 and 1e12 are not). */
