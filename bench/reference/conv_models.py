@@ -14,6 +14,8 @@ hvae4j's layout, bottom-up index l (0 is z1, next to x):
   posterior q(z_l | z_{l+1}, x) = p(z_l | z_{l+1}) shifted by heads(combiner(l)) over [up[l] features, the prior's
             features] (mu_q = mu_p + d_mu, log var_q = log var_p + d_lv); combiner(l) = 1x1 convolutions of the two.
   decoder   logits = head(mirror(block(0)) over z1).
+  state     (state=True, ModelSpec.topDownState) prior l reads [z_{l+1}, prior l+1's features] and the decoder
+            [z1, prior 0's features]: NVAE's deterministic top-down path; the priors are then made from the top down.
 Cells (ConvCellSpec): the inputs' 1x1 convolutions summed (one bias); down: act, 3x3 stride-2 conv; up: nearest x2,
 3x3 conv; then residual cells s + 0.1 SE(branch(s)), encoder branch act-conv3x3-act-conv3x3, decoder branch
 conv1x1(expand)-act-depthwise5x5-act-conv1x1; SE: channel means, Linear(C, max(C/16, 4)), ReLU, Linear, sigmoid. Every
@@ -147,8 +149,9 @@ def gaussian_log_density(z, mu, lv):
 class ConvHvae(nn.Module):
     """The `conv` preset. scales: (divisor, groups, latent channels, feature channels), finest first."""
 
-    def __init__(self, scales=((2, 2, 4, 32), (4, 2, 4, 32)), cells=1, expand=3, image=(1, 28, 28)):
+    def __init__(self, scales=((2, 2, 4, 32), (4, 2, 4, 32)), cells=1, expand=3, image=(1, 28, 28), state=False):
         super().__init__()
+        self.state = state
         self.params = Params()
         p = self.params
         c_img, h_img, w_img = image
@@ -172,11 +175,13 @@ class ConvHvae(nn.Module):
                                  for i in range(2)]
             in_c = [b["c"]]
         self.prior, self.prior_heads, self.post, self.post_heads = {}, {}, {}, {}
-        for l in range(self.depth - 1):
+        # With the top-down state prior l also reads prior l + 1's features, so the priors are made from the top down.
+        has_state = lambda l: state and l + 1 <= self.depth - 2   # the network reading z_{l+1} gets prior l+1's features
+        for l in (range(self.depth - 2, -1, -1) if state else range(self.depth - 1)):
             above = blocks[l + 1]
             mirror = "up" if above["resample"] == "down" else "none"
-            self.prior[l] = ConvCell(p, f"prior{l + 1}", [groups[l + 1][0]], above["c"], cells, mirror, "decoder",
-                                     expand)
+            ins = [groups[l + 1][0]] + ([blocks[l + 2]["c"]] if has_state(l) else [])
+            self.prior[l] = ConvCell(p, f"prior{l + 1}", ins, above["c"], cells, mirror, "decoder", expand)
             self.prior_heads[l] = [WNConv(p, f"prior{l + 1}.head{i}", [above["c"]], groups[l][0], 3, padding=1)
                                    for i in range(2)]
             c = blocks[l]["c"]
@@ -184,7 +189,8 @@ class ConvHvae(nn.Module):
             self.post_heads[l] = [WNConv(p, f"post{l + 1}.head{i}", [c], groups[l][0], 3, padding=1)
                                   for i in range(2)]
         b0 = blocks[0]
-        self.dec = ConvCell(p, "dec", [groups[0][0]], b0["c"], cells, "up", "decoder", expand)
+        dec_ins = [groups[0][0]] + ([blocks[1]["c"]] if state else [])
+        self.dec = ConvCell(p, "dec", dec_ins, b0["c"], cells, "up", "decoder", expand)
         self.dec_head = WNConv(p, "dec.head0", [b0["c"]], c_img, 3, padding=1)
 
     def _upward(self, x):
@@ -207,8 +213,9 @@ class ConvHvae(nn.Module):
         terms = [None] * self.depth
         terms[top] = gaussian_kl(mu, lv, zero, zero) if analytic else \
             (gaussian_log_density(z, mu, lv) - gaussian_log_density(z, zero, zero))
+        pf = None   # the prior network's features of the layer last drawn: the top-down state
         for l in range(top - 1, -1, -1):
-            pf = self.prior[l]([z])
+            pf = self.prior[l]([z] + ([pf] if self.state and pf is not None else []))
             mu_p, lv_p = (h([pf]) for h in self.prior_heads[l])
             qf = self.post[l]([rep(feats[l]), pf])
             d_mu, d_lv = (h([qf]) for h in self.post_heads[l])
@@ -217,7 +224,7 @@ class ConvHvae(nn.Module):
             z = mu_q + torch.exp(0.5 * lv_q) * eps
             terms[l] = gaussian_kl(mu_q, lv_q, mu_p, lv_p) if analytic else \
                 (gaussian_log_density(z, mu_q, lv_q) - gaussian_log_density(z, mu_p, lv_p))
-        logits = self.dec_head([self.dec([z])]).flatten(1)
+        logits = self.dec_head([self.dec([z] + ([pf] if self.state else []))]).flatten(1)
         xk = rep(x)
         log_px = (xk * logits - F.softplus(logits)).sum(1)
         return log_px, terms

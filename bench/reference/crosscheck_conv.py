@@ -31,9 +31,10 @@ def main():
     p.add_argument("--repeats", type=int, default=20)
     p.add_argument("--eval-k", type=int, default=100)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--state", action="store_true", help="the model has the top-down state (--model conv-state)")
     a = p.parse_args()
     torch.manual_seed(a.seed)
-    model = conv_models.ConvHvae()
+    model = conv_models.ConvHvae(state=a.state)
     conv_models.load_hvae4j(model, a.weights)
     bits = binarize_test_images(load_images(a.data, "test"))[:a.test_limit]
     x = torch.from_numpy(bits).float()

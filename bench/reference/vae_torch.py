@@ -70,9 +70,9 @@ def emit(record):
 
 
 def make_model_and_optimizer(torch, models, name, device, lr=1e-3):
-    if name == "conv":
+    if name in ("conv", "conv-state"):
         import conv_models
-        model = conv_models.ConvHvae().to(device)
+        model = conv_models.ConvHvae(state=name == "conv-state").to(device)
     else:
         model = (models.MODELS[name] if name in models.MODELS else models.two_layer(name))().to(device)
     opt = torch.optim.Adam(model.parameters(), lr=lr)

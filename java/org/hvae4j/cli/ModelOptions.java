@@ -25,7 +25,8 @@ final class ModelOptions {
                     + "layers [200,200] and [100,100], ReLU), or after Burda et al. (tanh): g1 (784-200-200-z50), g2 "
                     + "(g2-relu's layers with tanh), b2 (two Bernoulli layers), l2 and r2 (g2 with ladder and "
                     + "residual inference); conv (a convolutional hierarchy in NVAE's shape for 28x28 images: "
-                    + "Gaussian groups of 4x14x14 and 4x7x7, two per resolution, residual cells, Swish)")
+                    + "Gaussian groups of 4x14x14 and 4x7x7, two per resolution, residual cells, Swish), conv-state "
+                    + "(conv with NVAE's top-down state, as --top-down-state)")
     String preset;
 
     @Option(names = "--config", paramLabel = "FILE",
@@ -59,6 +60,11 @@ final class ModelOptions {
 
     @Option(names = "--residual-blocks", description = "residual connections inside the hidden blocks")
     Boolean residualBlocks;
+
+    @Option(names = "--top-down-state", negatable = true, description = "a deterministic top-down state in the "
+            + "generative path (NVAE's): each prior network and the decoder also read the features of the prior "
+            + "network above, so p(z_l | z_>l) depends on every layer above (--no-top-down-state: Markov in z)")
+    Boolean topDownState;
 
     @Option(names = "--conditional", description = "condition every network on the data's condition vectors "
             + "(SPEC#conditions=N), else on its class label (one-hot)")
@@ -108,6 +114,7 @@ final class ModelOptions {
         putIfGiven(m, "activation", activation);
         putIfGiven(m, "inference", inference);
         putIfGiven(m, "residualBlocks", residualBlocks);
+        putIfGiven(m, "topDownState", topDownState);
         if (conditional) {
             if (data.hasConditions()) {
                 m.put("conditioning", data.conditionDim());

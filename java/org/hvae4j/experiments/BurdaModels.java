@@ -63,9 +63,16 @@ public final class BurdaModels {
                 .scale(2, 2, 4, 32).scale(4, 2, 4, 32).cells(1).expand(3).build();
     }
 
+    /** "conv-state": {@link #convolutional()} with NVAE's deterministic top-down state in the generative path. */
+    public static ModelSpec convolutionalWithState() {
+        return org.hvae4j.model.ConvHierarchy.image(1, 28, 28, Likelihood.parse("bernoulli-binarized"))
+                .scale(2, 2, 4, 32).scale(4, 2, 4, 32).cells(1).expand(3).topDownState(true).build();
+    }
+
     public static ModelSpec byName(String name) {
         return switch (name) {
             case "conv" -> convolutional();
+            case "conv-state" -> convolutionalWithState();
             case "g2-relu" -> twoLayerRelu();
             case "g1" -> oneLayer();
             case "g2" -> twoLayer();
@@ -73,7 +80,7 @@ public final class BurdaModels {
             case "r2" -> twoLayer(Inference.RESIDUAL);
             case "b2" -> twoLayerBernoulli(Estimator.straightThroughSigmoid());
             default -> throw new IllegalArgumentException("unknown model '" + name
-                    + "' (expected g2-relu, g1, g2, l2, r2, b2 or conv)");
+                    + "' (expected g2-relu, g1, g2, l2, r2, b2, conv or conv-state)");
         };
     }
 

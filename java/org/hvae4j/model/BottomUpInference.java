@@ -45,7 +45,7 @@ final class BottomUpInference extends InferenceScheme {
                 m.sampleZ(ps, l);  // z only: its prior's parent is not sampled yet
             }
         }
-        for (int l = 0; l < m.depth; l++) {
+        for (int l = m.depth - 1; l >= 0; l--) {  // from the top down: a top-down state runs that way
             if (m.prior[l] != null) {
                 m.priorForward(ps, l);
                 m.scoreLayer(ps, l);

@@ -33,6 +33,7 @@ public final class ConvHierarchy {
     private int expand = 6;
     private Activation activation = Activation.SILU;
     private Inference inference = Inference.RESIDUAL;
+    private boolean topDownState;
     private Estimator bernoulli;
     private int conditioningDim;
     private boolean conditioningOneHot = true;
@@ -108,6 +109,15 @@ public final class ConvHierarchy {
         return this;
     }
 
+    /**
+     * NVAE's deterministic top-down state in the generative path (see {@link ModelSpec#topDownState()}): each
+     * generative cell reads the state of the cell above beside the code of the group above.
+     */
+    public ConvHierarchy topDownState(boolean on) {
+        this.topDownState = on;
+        return this;
+    }
+
     /** Bernoulli latent groups with this estimator instead of Gaussian ones. */
     public ConvHierarchy bernoulli(Estimator estimator) {
         this.bernoulli = estimator;
@@ -143,7 +153,8 @@ public final class ConvHierarchy {
                 b.cell(block);
             }
         }
-        b.observed(imageChannels * height * width, likelihood).activation(activation).inference(inference);
+        b.observed(imageChannels * height * width, likelihood).activation(activation).inference(inference)
+                .topDownState(topDownState);
         if (conditioningDim > 0) {
             b.conditioning(conditioningDim, conditioningOneHot);
         }

@@ -46,6 +46,7 @@ public final class Hvae implements AutoCloseable {
     final LatentLayer[] layers;     // bottom-up, as the inference scheme uses them
     final Net[] prior;              // p(z_l | z_{l+1}, c); the top one only when conditional
     final Net decoder;
+    final boolean state;            // the generative path's top-down state: prior l + 1's features feed prior l
     final Param sharedLogVariance;  // Gaussian likelihood with one learned log σ² per dimension, else null
     final InferenceScheme inference;
     // The likelihood a pass scores its x with: the model's, without in-kernel binarization (forward binarizes x first).
@@ -116,6 +117,7 @@ public final class Hvae implements AutoCloseable {
                 ? BernoulliLikelihood.of(false) : spec.likelihood();
         this.be = backend;
         this.depth = spec.latents().size();
+        this.state = spec.topDownState();
         // The model owns its parameters: they stay out of any memory scope the caller has open (and are freed, with
         // whatever was made so far, if the construction fails).
         MemoryScope own = MemoryScope.open();
@@ -135,19 +137,25 @@ public final class Hvae implements AutoCloseable {
                 inference.buildUpward(this, ctx, l);
             }
             prior = new Net[depth];
-            for (int l = 0; l < depth - 1; l++) {
-                prior[l] = new Net(ctx, "prior" + (l + 1), Param.Role.GENERATIVE, cellBelow(l + 1).mirrored(),
-                        withC(lat[l + 1].size(), c), headSizes(l));
-                inference.buildPosterior(this, ctx, l);
+            if (!state) {
+                for (int l = 0; l < depth - 1; l++) {
+                    buildPrior(ctx, l, c);
+                }
             }
             if (c > 0) {
                 prior[depth - 1] = new Net(ctx, "prior" + depth, Param.Role.GENERATIVE, MlpCellSpec.of(), new int[] {c},
                         headSizes(depth - 1));
             }
+            if (state) {
+                // Each prior network reads the features of the one above: they are built from the top down.
+                for (int l = depth - 2; l >= 0; l--) {
+                    buildPrior(ctx, l, c);
+                }
+            }
             int[] likHeads = new int[spec.likelihood().heads()];
             java.util.Arrays.fill(likHeads, spec.inputDim());
-            decoder = new Net(ctx, "dec", Param.Role.GENERATIVE, cellBelow(0).mirrored(), withC(lat[0].size(), c),
-                    likHeads);
+            decoder = new Net(ctx, "dec", Param.Role.GENERATIVE, cellBelow(0).mirrored(),
+                    withState(withC(lat[0].size(), c), 0), likHeads);
             if (!(spec.likelihood() instanceof GaussianLikelihood g && g.perDimension())) {
                 sharedLogVariance = null;
             } else if (plan != null) {
@@ -163,6 +171,36 @@ public final class Hvae implements AutoCloseable {
             throw e;
         }
         own.close();
+    }
+
+    /** Prior network l (below the top) and the inference scheme's posterior network of layer l. */
+    private void buildPrior(CellContext ctx, int l, int c) {
+        prior[l] = new Net(ctx, "prior" + (l + 1), Param.Role.GENERATIVE, cellBelow(l + 1).mirrored(),
+                withState(withC(lat[l + 1].size(), c), l + 1), headSizes(l));
+        inference.buildPosterior(this, ctx, l);
+    }
+
+    /**
+     * The input widths of the generative network that reads layer l's code ({@code ins}: z_l and c), followed, with a
+     * top-down state, by the widths of prior network l's features where layer l has one.
+     */
+    private int[] withState(int[] ins, int l) {
+        if (!state || prior[l] == null) {
+            return ins;
+        }
+        int[] f = prior[l].featureWidths();
+        int[] r = java.util.Arrays.copyOf(ins, ins.length + f.length);
+        System.arraycopy(f, 0, r, ins.length, f.length);
+        return r;
+    }
+
+    /** The inputs of the generative network that reads layer l's code: z_l, c and, with a top-down state, the state. */
+    List<Tensor> generativeInputs(Tensor z, Tensor c, Net.Out above) {
+        List<Tensor> in = new ArrayList<>(withC(z, c));
+        if (state && above != null) {
+            in.addAll(above.features());
+        }
+        return in;
     }
 
     /** The cell between latent layer l and what lies below it (layer l − 1, or x). */
@@ -319,7 +357,7 @@ public final class Hvae implements AutoCloseable {
                 }
                 ps = new Pass(this, x, c, k, streams, local);
                 inference.forward(this, ps);
-                ps.decoder = decoder.forward(withC(ps.z[0].z(), ps.cK));
+                ps.decoder = decoder.forward(generativeInputs(ps.z[0].z(), ps.cK, ps.prior[0]));
                 ps.likelihood = likelihoodParams(ps.decoder.heads());
                 ps.logpx = be.empty(ps.rows);
                 scored.logProb(ps.likelihood, x, streams.likelihood(), ps.logpx);
@@ -425,7 +463,8 @@ public final class Hvae implements AutoCloseable {
 
     /** Runs prior network l on its parents (z of the layer above, and c). */
     void priorForward(Pass ps, int l) {
-        ps.prior[l] = prior[l].forward(l == depth - 1 ? List.of(ps.cK) : withC(ps.z[l + 1].z(), ps.cK));
+        ps.prior[l] = prior[l].forward(l == depth - 1 ? List.of(ps.cK)
+                : generativeInputs(ps.z[l + 1].z(), ps.cK, ps.prior[l + 1]));
         ps.p[l] = ps.prior[l].heads();
     }
 
@@ -499,11 +538,43 @@ public final class Hvae implements AutoCloseable {
         return ps.cK == null ? 1 : 2;
     }
 
-    /** Back-propagates prior network l's parameter gradients dp; returns the gradient of z of the layer above. */
+    /**
+     * Back-propagates prior network l's parameter gradients dp (and, with a top-down state, what reached its features
+     * from the network below, kept in the pass); returns the gradient of z of the layer above, and keeps the gradient
+     * of the state it read for prior network l + 1.
+     */
     Tensor priorBackward(Pass ps, int l, List<Tensor> dp, List<Tensor> extraFeatureGrads, boolean gen) {
-        List<Tensor> dIn = prior[l].backward(ps.prior[l], dp, extraFeatureGrads, gen,
-                l == depth - 1 ? new boolean[] {false} : need(inputs(ps), true));
-        return l < depth - 1 ? dIn.get(0) : null;
+        List<Tensor> extra = extraFeatureGrads;
+        if (ps.dState[l] != null) {
+            if (extra == null) {
+                extra = ps.dState[l];
+            } else {
+                accumulate(extra, ps.dState[l]);
+            }
+        }
+        if (l == depth - 1) {
+            prior[l].backward(ps.prior[l], dp, extra, gen, new boolean[] {false});
+            return null;
+        }
+        List<Tensor> dIn = prior[l].backward(ps.prior[l], dp, extra, gen, needWithState(ps, l + 1));
+        keepStateGradient(ps, l + 1, dIn);
+        return dIn.get(0);
+    }
+
+    /** Which inputs of the network reading layer l's code need gradients: z_l and, with a top-down state, the state. */
+    private boolean[] needWithState(Pass ps, int l) {
+        int n = inputs(ps);
+        boolean[] b = need(n + (state && ps.prior[l] != null ? ps.prior[l].features().size() : 0), true);
+        java.util.Arrays.fill(b, n, b.length, true);
+        return b;
+    }
+
+    /** Keeps the gradients of the state (prior network l's features) read by the network below, from its dIn. */
+    private void keepStateGradient(Pass ps, int l, List<Tensor> dIn) {
+        if (state && ps.prior[l] != null) {
+            int n = inputs(ps);
+            ps.dState[l] = new ArrayList<>(dIn.subList(n, n + ps.prior[l].features().size()));
+        }
     }
 
     /** Back-propagates w, accumulating gradients of the parameters whose role is in {@code w.roles}. */
@@ -521,11 +592,14 @@ public final class Hvae implements AutoCloseable {
             }
             dLik = dLik.subList(0, 1);
         }
+        java.util.Arrays.fill(ps.dState, null);
         Tensor[] dz = new Tensor[depth];
         for (int l = 0; l < depth; l++) {
             dz[l] = zerosLike(ps.z[l].z());
         }
-        addInto(dz[0], decoder.backward(ps.decoder, dLik, null, gen, need(inputs(ps), true)).get(0));
+        List<Tensor> dDec = decoder.backward(ps.decoder, dLik, null, gen, needWithState(ps, 0));
+        addInto(dz[0], dDec.get(0));
+        keepStateGradient(ps, 0, dDec);
         inference.backward(this, ps, w, dz, gen, inf);
     }
 
@@ -553,16 +627,30 @@ public final class Hvae implements AutoCloseable {
 
     /**
      * The decoder's mean of p(x|z1) for codes z1 ([rows, size of z1]) and, for a conditional model, c: the
-     * probabilities of a Bernoulli likelihood, the mean of a Gaussian one.
+     * probabilities of a Bernoulli likelihood, the mean of a Gaussian one. A model with a top-down state decodes from
+     * every layer's code ({@link #decode(List, Tensor)}).
      */
     public Tensor decode(Tensor z1, Tensor c) {
+        requireMarkov("decode");
+        return decode(Collections.singletonList(z1), c, "decode");
+    }
+
+    /**
+     * The decoder's mean of p(x|z) for the codes of every layer, bottom-up ({@code codes.get(0)} is z1; each [rows,
+     * size of its layer], the same rows), and, for a conditional model, c. A model without a top-down state reads z1
+     * alone (the others are checked, not used); one with the state runs its prior networks on the codes from the top
+     * down to make the state the decoder reads.
+     */
+    public Tensor decode(List<Tensor> codes, Tensor c) {
+        return decode(codes, c, "decode");
+    }
+
+    private Tensor decode(List<Tensor> codes, Tensor c, String op) {
         guard.enter();
         try {
-            checkCode(z1, 0, "decode");
-            checkCondition(c, z1.rows(), "decode");
             Tensor mean;
             try (MemoryScope scope = MemoryScope.open()) {
-                mean = likelihoodMean(likelihoodParams(decoder.forward(withC(z1, c)).heads()));
+                mean = likelihoodMean(decoderFromCodes(codes, c, op));
                 scope.escape(mean);
             }
             return mean;
@@ -573,14 +661,52 @@ public final class Hvae implements AutoCloseable {
 
     /** The parameters of p(x|z1) for codes z1 (and c), as the decoder gives them (logits, or mean and log σ²). */
     public List<Tensor> decoderOutputs(Tensor z1, Tensor c) {
+        requireMarkov("decoderOutputs");
+        return decoderOutputs(Collections.singletonList(z1), c);
+    }
+
+    /** The parameters of p(x|z) for every layer's codes, bottom-up (and c), as {@link #decode(List, Tensor)} reads them. */
+    public List<Tensor> decoderOutputs(List<Tensor> codes, Tensor c) {
         guard.enter();
         try {
-            checkCode(z1, 0, "decoderOutputs");
-            checkCondition(c, z1.rows(), "decoderOutputs");
-            return likelihoodParams(decoder.forward(withC(z1, c)).heads());
+            return decoderFromCodes(codes, c, "decoderOutputs");
         } finally {
             guard.exit();
         }
+    }
+
+    private void requireMarkov(String op) {
+        if (state) {
+            throw new IllegalArgumentException(op + ": this model's decoder reads the top-down state as well as z1 "
+                    + "(topDownState): give every layer's codes, bottom-up, to " + op + "(List<Tensor> codes, c)");
+        }
+    }
+
+    /**
+     * The likelihood's parameters for codes (z1 alone for a model without a state, else one per layer, bottom-up),
+     * checked; with a top-down state the prior networks run on them from the top down.
+     */
+    private List<Tensor> decoderFromCodes(List<Tensor> codes, Tensor c, String op) {
+        if (codes == null || codes.isEmpty() || codes.size() != depth && (state || codes.size() != 1)) {
+            throw new IllegalArgumentException(op + ": give " + (state ? "" : "z1 alone or ") + "the codes of all "
+                    + depth + " layers, bottom-up, got " + (codes == null ? "null" : codes.size() + " tensors"));
+        }
+        for (int l = 0; l < codes.size(); l++) {
+            checkCode(codes.get(l), l, op);
+            if (codes.get(l).rows() != codes.get(0).rows()) {
+                throw new IllegalArgumentException(op + ": the codes of layer " + (l + 1) + " have "
+                        + codes.get(l).rows() + " rows, those of layer 1 " + codes.get(0).rows());
+            }
+        }
+        checkCondition(c, codes.get(0).rows(), op);
+        Net.Out above = null;
+        if (state) {
+            above = prior[depth - 1] == null ? null : prior[depth - 1].forward(List.of(c));
+            for (int l = depth - 2; l >= 0; l--) {
+                above = prior[l].forward(generativeInputs(codes.get(l + 1), c, above));
+            }
+        }
+        return likelihoodParams(decoder.forward(generativeInputs(codes.get(0), c, above)).heads());
     }
 
     private void checkCode(Tensor z, int l, String op) {
@@ -672,16 +798,21 @@ public final class Hvae implements AutoCloseable {
      */
     List<Tensor> likelihoodFrom(int from, Tensor code, int n, Tensor c, double temperature, long seed) {
         Tensor z = code;
+        Net.Out above = null;   // the prior network of the layer last drawn (its features: the top-down state)
+        if (code != null && state && prior[from] != null) {
+            above = prior[from].forward(List.of(c));
+        }
         for (int l = from; l >= 0; l--) {
             if (l == from && code != null) {
                 continue;
             }
-            List<Tensor> p = l == depth - 1
-                    ? (prior[l] == null ? null : prior[l].forward(List.of(c)).heads())
-                    : prior[l].forward(withC(z, c)).heads();
-            z = layers[l].samplePrior(be, p, n, temperature, Noise.of(seed, SAMPLE_STEP, l));
+            Net.Out pr = l == depth - 1 ? (prior[l] == null ? null : prior[l].forward(List.of(c)))
+                    : prior[l].forward(generativeInputs(z, c, above));
+            z = layers[l].samplePrior(be, pr == null ? null : pr.heads(), n, temperature,
+                    Noise.of(seed, SAMPLE_STEP, l));
+            above = pr;
         }
-        return likelihoodParams(decoder.forward(withC(z, c)).heads());
+        return likelihoodParams(decoder.forward(generativeInputs(z, c, above)).heads());
     }
 
     /** The noise step of prior sampling (evaluation's streams keep away from training's). */

@@ -39,6 +39,7 @@ public final class ModelSpec {
     private final Activation activation;
     private final boolean residualBlocks;
     private final Inference inference;
+    private final boolean topDownState;
 
     private ModelSpec(Builder b) {
         this.inputDim = b.inputDim;
@@ -51,6 +52,7 @@ public final class ModelSpec {
         this.activation = b.activation;
         this.residualBlocks = b.residualBlocks;
         this.inference = b.inference;
+        this.topDownState = b.topDownState;
     }
 
     private ModelSpec(ModelSpec base, List<LatentSpec> latents) {
@@ -63,6 +65,7 @@ public final class ModelSpec {
         this.activation = base.activation;
         this.residualBlocks = base.residualBlocks;
         this.inference = base.inference;
+        this.topDownState = base.topDownState;
     }
 
     /**
@@ -130,6 +133,16 @@ public final class ModelSpec {
         return residualBlocks;
     }
 
+    /**
+     * Whether the generative path carries a deterministic top-down state (NVAE's): each prior network reads, besides
+     * z of the layer above, the features of the prior network above it, and the decoder reads the lowest prior
+     * network's features beside z1; so p(z_l | z_{>l}) and p(x | z) depend on every layer above, not on the next one
+     * alone. Off: the generative path is Markov in z.
+     */
+    public boolean topDownState() {
+        return topDownState;
+    }
+
     public Inference inference() {
         return inference;
     }
@@ -163,6 +176,9 @@ public final class ModelSpec {
         m.put("activation", activation.toString());
         m.put("residualBlocks", residualBlocks);
         m.put("inference", inference.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        if (topDownState) {
+            m.put("topDownState", true);
+        }
         return m;
     }
 
@@ -171,7 +187,7 @@ public final class ModelSpec {
         Builder b = builder();
         for (String key : m.keySet()) {
             if (!List.of("input", "likelihood", "conditioning", "conditioningOneHot", "latents", "activation",
-                    "residualBlocks", "inference").contains(key)) {
+                    "residualBlocks", "inference", "topDownState").contains(key)) {
                 throw new IllegalArgumentException("unknown model field '" + key + "'");
             }
         }
@@ -229,6 +245,11 @@ public final class ModelSpec {
         b.activation(Activation.parse(String.valueOf(m.getOrDefault("activation", "tanh"))));
         b.residualBlocks(Boolean.TRUE.equals(m.get("residualBlocks")));
         b.inference(Inference.parse(String.valueOf(m.getOrDefault("inference", "bottom-up"))));
+        Object state = m.getOrDefault("topDownState", false);
+        if (!(state instanceof Boolean on)) {
+            throw new IllegalArgumentException("model field 'topDownState' must be true or false, got " + state);
+        }
+        b.topDownState(on);
         return b.build();
     }
 
@@ -269,7 +290,7 @@ public final class ModelSpec {
                     ? Arrays.toString(mlp.widths()) : blocks.get(i).toString()).append(" -> ");
         }
         return s.append("x(").append(inputDim).append(", ").append(likelihood).append(") ").append(activation)
-                .append(' ').append(inference).append(conditional() ? " | c(" + conditioningDim + ")" : "").toString();
+                .append(' ').append(inference).append(topDownState ? " top-down-state" : "").append(conditional() ? " | c(" + conditioningDim + ")" : "").toString();
     }
 
     /** Collects the description; {@link #build()} validates it. */
@@ -283,6 +304,7 @@ public final class ModelSpec {
         private Activation activation = Activation.TANH;
         private boolean residualBlocks;
         private Inference inference = Inference.BOTTOM_UP;
+        private boolean topDownState;
         private String error;
 
         private void fail(String message) {
@@ -374,6 +396,12 @@ public final class ModelSpec {
             return this;
         }
 
+        /** A deterministic top-down state in the generative path (see {@link ModelSpec#topDownState()}). */
+        public Builder topDownState(boolean on) {
+            this.topDownState = on;
+            return this;
+        }
+
         public Builder inference(Inference i) {
             if (i == null) {
                 fail("inference must not be null");
@@ -429,6 +457,10 @@ public final class ModelSpec {
                 blocks.add(MlpCellSpec.of());
             }
             checkImageBlocks();
+            if (topDownState && latents.size() < 2) {
+                throw new IllegalArgumentException("a top-down state runs between latent layers: a model with one "
+                        + "latent layer has none (give two or more latents, or leave topDownState off)");
+            }
             if (inference == Inference.LADDER) {
                 for (LatentSpec l : latents) {
                     if (!l.isGaussian()) {

@@ -39,6 +39,8 @@ public final class Pass implements AutoCloseable {
     final List<Tensor>[] p;     // the prior's parameters (rows), null for the fixed prior
     final LatentSample[] z;
     final boolean[] analyticKl;
+    // Top-down state: the gradients reaching prior network l's features from the network below (during a backward).
+    final List<Tensor>[] dState;
     Net.Out decoder;
     List<Tensor> likelihood;    // the parameters of p(x|z)
     Tensor logpx;
@@ -67,6 +69,7 @@ public final class Pass implements AutoCloseable {
         p = new List[depth];
         z = new LatentSample[depth];
         analyticKl = new boolean[depth];
+        dState = new List[depth];
     }
 
     /** Takes the tensors allocated in {@code scope} into this pass's ownership. */

@@ -85,6 +85,23 @@ class ModelGradientTest {
                         Objective.elbo()),
                 Arguments.of("conv concrete residual", conv(Inference.RESIDUAL).bernoulli(Estimator.concrete(0.7f))
                         .build(), Objective.iwae(2)),
+                Arguments.of("conv residual top-down state", conv(Inference.RESIDUAL).topDownState(true).build(),
+                        Objective.elbo()),
+                Arguments.of("conv residual top-down state iwae:2", conv(Inference.RESIDUAL).topDownState(true)
+                        .build(), Objective.iwae(2)),
+                Arguments.of("conv bottom-up top-down state", conv(Inference.BOTTOM_UP).topDownState(true).build(),
+                        Objective.elbo()),
+                Arguments.of("conv conditional residual top-down state", conv(Inference.RESIDUAL).topDownState(true)
+                        .conditioning(3, true).build(), Objective.elbo()),
+                Arguments.of("three-layer residual top-down state", ModelSpec.builder().latent(g3).hidden(5)
+                        .latent(g4).hidden(6).latent(LatentSpec.gaussian(5)).hidden(7)
+                        .observed(9, Likelihood.parse("bernoulli")).activation(Activation.SILU)
+                        .inference(Inference.RESIDUAL).topDownState(true).build(), Objective.iwae(2)),
+                Arguments.of("conditional ladder top-down state", ModelSpec.builder().conditioning(3, true).latent(g3)
+                        .hidden(5).latent(g4).hidden(6).observed(9, Likelihood.parse("bernoulli"))
+                        .inference(Inference.LADDER).topDownState(true).build(), Objective.elbo()),
+                Arguments.of("bottom-up top-down state, no hidden layers", ModelSpec.builder().latent(g3).latent(g4)
+                        .observed(9, Likelihood.parse("bernoulli")).topDownState(true).build(), Objective.elbo()),
                 Arguments.of("conditional top-down residual", ModelSpec.builder().conditioning(3, true).latent(g3)
                         .hidden(5).latent(g4).hidden(6).observed(9, Likelihood.parse("gaussian:0.7"))
                         .inference(Inference.RESIDUAL).build(), Objective.iwae(2)));
