@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,11 +29,13 @@ class CliConvTest {
         return c;
     }
 
-    @Test
-    void everyCommandRunsOnAConvolutionalModel() throws IOException {
+    @ParameterizedTest(name = "top-down state {0}")
+    @ValueSource(booleans = {false, true})
+    void everyCommandRunsOnAConvolutionalModel(boolean state) throws IOException {
         Path config = tmp.resolve("conv.yaml");
         Files.writeString(config, """
                 model:
+                  topDownState: %s
                   inference: residual
                   activation: silu
                   latents:
@@ -39,7 +43,7 @@ class CliConvTest {
                     - {type: gaussian, size: 392, cell: {type: conv, height: 28, width: 28, channels: 8, cells: 1, resample: down, expand: 2}}
                 training:
                   batchSize: 40
-                """);
+                """.formatted(state));
         Path run = tmp.resolve("run");
         Cli t = Cli.run(with(new String[] {"train", "--config", config.toString(), "--epochs", "1", "--eval-k", "3",
             "--eval-n", "20", "--export-safetensors", "--out", run.toString()}, DATA));
@@ -50,6 +54,7 @@ class CliConvTest {
         assertTrue(Files.size(run.resolve("model.safetensors")) > 0);
         String summary = Files.readString(run.resolve("summary.json"));
         assertTrue(summary.contains("\"type\" : \"conv\"") || summary.contains("\"type\":\"conv\""), summary);
+        assertEquals(state, summary.contains("topDownState"), summary);
         Cli resumed = Cli.run(with(new String[] {"train", "--resume", run.toString(), "--epochs", "2", "--eval-k", "2",
             "--eval-n", "20"}, DATA));
         assertEquals(0, resumed.code(), resumed::toString);
