@@ -87,6 +87,9 @@ class ConvolutionTest {
                 Arguments.of(5, 9, 7, 5, 5, 5, 1, 2, 5, 3),       // depthwise 5x5 same (hvae4j's loops on the CPU)
                 Arguments.of(3, 6, 8, 3, 3, 3, 1, 0, 3, 2),       // depthwise 3x3 without padding
                 Arguments.of(2, 4, 5, 2, 3, 3, 1, 2, 2, 1),       // depthwise with padding wider than needed
+                Arguments.of(3, 10, 9, 3, 7, 7, 1, 3, 3, 2),      // depthwise 7x7 same
+                Arguments.of(3, 6, 7, 3, 4, 4, 1, 1, 3, 2),       // depthwise, an even kernel (the general loops)
+                Arguments.of(4, 28, 28, 4, 5, 5, 1, 2, 4, 2),     // depthwise 5x5 at 28x28 (planes of many vectors)
                 Arguments.of(4, 6, 6, 6, 3, 3, 1, 1, 2, 2),       // two groups
                 Arguments.of(3, 5, 8, 2, 3, 1, 1, 0, 1, 2),       // rectangular kernel, no padding
                 Arguments.of(16, 14, 14, 32, 3, 3, 2, 1, 1, 4),   // an NVAE-like downsampling cell shape
