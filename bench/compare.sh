@@ -242,9 +242,17 @@ for m in "${MODEL_LIST[@]}"; do
 done
 [ "${#CONFIG_NAMES[@]}" -gt 0 ] || { echo "compare.sh: no configuration selected" >&2; exit 2; }
 
+# MODEL-OBJECTIVE-BATCH into m, o, b; a model's name may hold dashes (conv-state), the objective's and batch's not.
+split_config() {
+    b=${1##*-}
+    local rest=${1%-*}
+    o=${rest##*-}
+    m=${rest%-*}
+}
+
 runs=0
 for name in "${CONFIG_NAMES[@]}"; do
-    IFS=- read -r m o b <<<"$name"
+    split_config "$name"
     runs=$((runs + ${#HT_LIST[@]} * (1 + (${#BASELINE} > 0)) + ${#TT_LIST[@]} * (1 + TORCH_COMPILE) + HVAE4J_GRAPH))
     [ -n "$PYTHON_NEW" ] && runs=$((runs + ${#TT_LIST[@]}))
     if [ "$DL4J" = 1 ] && [ "$m" = g1 ] && [ "$o" = elbo ] && contains "$b" "${DB_LIST[@]}"; then
@@ -256,7 +264,7 @@ echo "$((runs * REPEATS)) runs, roughly $(( (runs * REPEATS * (${SECONDS_RUN%.*}
 echo
 
 for name in "${CONFIG_NAMES[@]}"; do
-    IFS=- read -r m o b <<<"$name"
+    split_config "$name"
     echo "== $name"
     for ((r = 1; r <= REPEATS; r++)); do
         echo "  round $r"
