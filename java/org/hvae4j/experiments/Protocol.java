@@ -1,11 +1,16 @@
 package org.hvae4j.experiments;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import org.hvae4j.data.Dataset;
 import org.hvae4j.data.Datasets;
 import org.hvae4j.model.Evaluator;
 import org.hvae4j.model.Hvae;
+import org.hvae4j.model.ModelSpec;
 import org.hvae4j.model.Objective;
 import org.hvae4j.model.StepResult;
 import org.hvae4j.model.TrainConfig;
@@ -19,7 +24,8 @@ import org.hvae4j.tensor.Backend;
  * once with a fixed seed exactly as the PyTorch reference does (numpy RandomState(123)).
  * <pre>java ... org.hvae4j.experiments.Protocol MODEL EPOCHS [OBJECTIVE] [EVAL_K] [TEST_N] [DEVICE] [SEED]
  *     [CHECKPOINT|-] [WORKERS] [FREE_BITS] [KL_WARMUP_STEPS]</pre>
- * MODEL: g1, g2, b2, or the g2 architecture with ladder (l2) or residual (r2) inference.
+ * MODEL: a preset of {@link BurdaModels#byName} (g1, g2, b2, l2, r2, conv, conv-state, ...), or a JSON file whose
+ * object (or its {@code model} section, as in the program's configuration files) is a {@link ModelSpec#toMap} map.
  */
 public final class Protocol {
     private Protocol() {}
@@ -36,14 +42,18 @@ public final class Protocol {
         double freeBits = args.length > 9 ? Double.parseDouble(args[9]) : 0;
         long warmup = args.length > 10 ? Long.parseLong(args[10]) : 0;
         Objective objective = freeBits > 0 ? parsed.withFreeBits(freeBits) : parsed;
+        ModelSpec spec = model(name);
+        if (name.endsWith(".json")) {
+            name = Path.of(name).getFileName().toString().replaceFirst("\\.json$", "");
+        }
         Dataset train = Datasets.fashionMnist(null, true);
         Dataset test = Datasets.fashionMnistTestBinarized(null, testN);
         TrainConfig cfg = TrainConfig.defaults(epochs).withObjective(objective).withSeed(seed)
                 .withKlWarmupSteps(warmup);
         System.out.printf(Locale.ROOT, "model %s (%s), %d epochs of %s on %s, backend %s, %d worker(s)%n", name,
-                BurdaModels.byName(name), epochs, objective, train.name(), backend.describe(), workers);
+                spec, epochs, objective, train.name(), backend.describe(), workers);
         long t0 = System.nanoTime();
-        try (Hvae model = new Hvae(BurdaModels.byName(name), backend, seed); Trainer trainer = new Trainer(model, cfg).withWorkers(workers)) {
+        try (Hvae model = new Hvae(spec, backend, seed); Trainer trainer = new Trainer(model, cfg).withWorkers(workers)) {
             trainer.addListener(new TrainingListener() {
                 @Override
                 public void onEpoch(int epoch, StepResult m, long step) {
@@ -72,6 +82,22 @@ public final class Protocol {
             if (args.length > 7 && !args[7].equals("-")) {
                 trainer.saveCheckpoint(Path.of(args[7]));
             }
+        }
+    }
+
+    /** A preset, or a model read from a JSON file (a ModelSpec map, or a configuration file's model section). */
+    @SuppressWarnings("unchecked")
+    static ModelSpec model(String name) {
+        if (!name.endsWith(".json")) {
+            return BurdaModels.byName(name);
+        }
+        try {
+            Map<String, Object> root = new com.fasterxml.jackson.databind.ObjectMapper().readValue(
+                    Files.readAllBytes(Path.of(name)), Map.class);
+            Object model = root.get("model");
+            return ModelSpec.fromMap(model instanceof Map<?, ?> m ? (Map<String, Object>) m : root);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the model file " + name + ": " + e.getMessage(), e);
         }
     }
 }
