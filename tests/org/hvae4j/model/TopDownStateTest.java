@@ -36,18 +36,9 @@ class TopDownStateTest {
     }
 
     static float[] values(List<Tensor> ts) {
-        List<Float> all = new ArrayList<>();
-        for (Tensor t : ts) {
-            for (float v : t.toArray()) {
-                all.add(v);
-            }
-        }
-        float[] r = new float[all.size()];
-        for (int i = 0; i < r.length; i++) {
-            r[i] = all.get(i);
-        }
-        return r;
+        return org.hvae4j.tensor.TestSupport.concat(ts);
     }
+
 
     @Test
     void decodingAPassCodesGivesThePassLikelihood() {

@@ -38,19 +38,9 @@ class TrainerSafetyTest {
     }
 
     static float[] values(Hvae m) {
-        int n = 0;
-        for (var p : m.parameters()) {
-            n += (int) p.value().numel();
-        }
-        float[] all = new float[n];
-        int at = 0;
-        for (var p : m.parameters()) {
-            float[] v = p.value().toArray();
-            System.arraycopy(v, 0, all, at, v.length);
-            at += v.length;
-        }
-        return all;
+        return org.hvae4j.tensor.TestSupport.concat(m.parameters().stream().map(p -> p.value()).toList());
     }
+
 
     @Test
     void aBadLearningRateIsRefusedAndChangesNothing() {

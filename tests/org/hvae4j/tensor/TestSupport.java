@@ -33,6 +33,22 @@ public final class TestSupport {
         }
     }
 
+    /** The values of the tensors, one after another (e.g. a model's parameters, or every layer's codes). */
+    public static float[] concat(Iterable<Tensor> ts) {
+        int n = 0;
+        for (Tensor t : ts) {
+            n += (int) t.numel();
+        }
+        float[] all = new float[n];
+        int at = 0;
+        for (Tensor t : ts) {
+            float[] v = t.toArray();
+            System.arraycopy(v, 0, all, at, v.length);
+            at += v.length;
+        }
+        return all;
+    }
+
     public static float[] randn(SplittableRandom rng, int n, double scale) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) {

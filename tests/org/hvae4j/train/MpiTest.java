@@ -166,17 +166,7 @@ class MpiTest {
 
     static float[] parameters(Path run) {
         try (Hvae m = org.hvae4j.model.Checkpoint.loadModel(run.resolve("checkpoint.hvae"), Backend.cpu())) {
-            List<Float> all = new ArrayList<>();
-            m.parameters().forEach(p -> {
-                for (float v : p.value().toArray()) {
-                    all.add(v);
-                }
-            });
-            float[] r = new float[all.size()];
-            for (int i = 0; i < r.length; i++) {
-                r[i] = all.get(i);
-            }
-            return r;
+            return org.hvae4j.tensor.TestSupport.concat(m.parameters().stream().map(p -> p.value()).toList());
         }
     }
 
