@@ -30,6 +30,9 @@ int hvae4j_mpi_allreduce_sum(float* data, int64_t n);
 /** data[0..n) := rank root's data[0..n) (host floats). */
 int hvae4j_mpi_broadcast(float* data, int64_t n, int32_t root);
 
+/** data[0..n) := rank root's data[0..n) (host bytes: e.g. NCCL's unique id). */
+int hvae4j_mpi_broadcast_bytes(void* data, int32_t n, int32_t root);
+
 /** Every rank's 64-bit value, in rank order, into out[0..size). */
 int hvae4j_mpi_allgather_u64(uint64_t value, uint64_t* out);
 

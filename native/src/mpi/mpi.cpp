@@ -110,6 +110,16 @@ int hvae4j_mpi_broadcast(float* data, int64_t n, int32_t root) {
     return HVAE4J_OK;
 }
 
+int hvae4j_mpi_broadcast_bytes(void* data, int32_t n, int32_t root) {
+    if (n < 0 || (n > 0 && data == nullptr) || root < 0) {
+        return HVAE4J_EINVAL;
+    }
+    if (!ready()) {
+        return HVAE4J_EINVAL;
+    }
+    return from_mpi(MPI_Bcast(data, n, MPI_BYTE, root, MPI_COMM_WORLD));
+}
+
 int hvae4j_mpi_allgather_u64(uint64_t value, uint64_t* out) {
     if (out == nullptr) {
         return HVAE4J_EINVAL;

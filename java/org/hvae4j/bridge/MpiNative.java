@@ -24,6 +24,7 @@ public final class MpiNative {
     public static native int hvae4j_mpi_initialized();
     public static native int hvae4j_mpi_allreduce_sum(@Cast("float*") long data, long n);
     public static native int hvae4j_mpi_broadcast(@Cast("float*") long data, long n, int root);
+    public static native int hvae4j_mpi_broadcast_bytes(@Cast("void*") byte[] data, int n, int root);
     public static native int hvae4j_mpi_allgather_u64(@Cast("uint64_t") long value, @Cast("uint64_t*") long[] out);
     public static native int hvae4j_mpi_barrier();
     public static native int hvae4j_mpi_abort(int code);

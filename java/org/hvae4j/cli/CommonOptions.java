@@ -6,7 +6,8 @@ import picocli.CommandLine.Option;
 /** Options of every subcommand: the device and --verbose (read by {@link Main} before parsing, too). */
 final class CommonOptions {
     @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "auto",
-            description = "cpu, cuda, cuda:N or auto (default: ${DEFAULT-VALUE}: CUDA when usable, else CPU)")
+            description = "cpu, cuda, cuda:N or auto (default: ${DEFAULT-VALUE}: CUDA when usable, else CPU); under "
+                    + "mpirun, cuda and auto mean the GPU of the process's local rank")
     String device;
 
     @Option(names = "--verbose", description = "print stack traces of errors")
@@ -14,6 +15,6 @@ final class CommonOptions {
 
     /** The backend asked for; {@link org.hvae4j.tensor.BackendUnavailableException} when it cannot run here. */
     Backend backend() {
-        return Backend.byName(device);
+        return Backend.byName(device, org.hvae4j.train.Mpi.localRank());
     }
 }

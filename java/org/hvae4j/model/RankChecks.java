@@ -6,6 +6,7 @@ import org.hvae4j.nn.Adam;
 import org.hvae4j.nn.Param;
 import org.hvae4j.tensor.Tensor;
 import org.hvae4j.train.Mpi;
+import org.hvae4j.train.RankGroup;
 
 /**
  * What the ranks of an MPI job check with each other: before training, that they describe the same model, training
@@ -64,14 +65,17 @@ final class RankChecks {
 
     /** Refuses to train unless every rank has rank 0's model, configuration, data and step. */
     static void agree(Mpi mpi, Hvae model, TrainConfig cfg, Dataset data, long step) {
-        String[] what = {"model", "training configuration", "data", "step (the checkpoint it resumed from)"};
-        long[] mine = {hash(model.spec().toString()), hash(cfg.toString()), hash(data), step};
+        String[] what = {"model", "training configuration", "data", "step (the checkpoint it resumed from)",
+            "device kind (CPU or GPU: all ranks must train on the same kind)"};
+        long[] mine = {hash(model.spec().toString()), hash(cfg.toString()), hash(data), step,
+            model.backend().device().isCuda() ? 1 : 0};
         for (int i = 0; i < what.length; i++) {
             long[] all = mpi.allgather(mine[i]);
             for (int r = 1; r < all.length; r++) {
                 if (all[r] != all[0]) {
                     throw new IllegalStateException("rank " + r + "'s " + what[i] + " differs from rank 0's"
                             + (i == 3 ? " (step " + all[r] + " against " + all[0] + ")"
+                                    : i == 4 ? (all[r] == 1 ? " (a GPU against the CPU)" : " (the CPU against a GPU)")
                                     : String.format(" (checksum %016x against %016x)", all[r], all[0]))
                             + ": every rank must be started with the same command and data");
                 }
@@ -80,14 +84,14 @@ final class RankChecks {
     }
 
     /** Every rank takes rank 0's parameters, Adam moments and state, and REINFORCE baseline. */
-    static void broadcastState(Mpi mpi, Hvae model, Adam adam, Tensor baseline) {
+    static void broadcastState(RankGroup group, Hvae model, Adam adam, Tensor baseline) {
         for (int i = 0; i < model.parameters().size(); i++) {
-            mpi.broadcast(model.parameters().get(i).value(), 0);
-            mpi.broadcast(adam.firstMoment(i), 0);
-            mpi.broadcast(adam.secondMoment(i), 0);
+            group.broadcast(model.parameters().get(i).value(), 0);
+            group.broadcast(adam.firstMoment(i), 0);
+            group.broadcast(adam.secondMoment(i), 0);
         }
-        mpi.broadcast(adam.state(), 0);
-        mpi.broadcast(baseline, 0);
+        group.broadcast(adam.state(), 0);
+        group.broadcast(baseline, 0);
     }
 
     /** Fails (on every rank) unless the parameters are bit-identical across the ranks after epoch {@code epoch}. */

@@ -52,6 +52,7 @@ public final class Trainer implements AutoCloseable {
     private Hvae replica;
     private GradientReducer reducer;
     private org.hvae4j.train.Mpi mpi;                   // the MPI job this trainer is one rank of, or null
+    private org.hvae4j.train.RankGroup group;          // its collectives on this backend's tensors, made on first use
     private final List<GradientReducer> rankReducers = new ArrayList<>();
     private boolean captureSteps;
     private int statisticsInterval = 20;
@@ -118,18 +119,37 @@ public final class Trainer implements AutoCloseable {
      * ranks after each backward pass, starts every rank from rank 0's parameters and optimizer state, refuses to train
      * when the ranks' models, configurations or data differ, and checks after every epoch that the parameters are
      * bit-identical everywhere. Each rank draws its own noise. {@link #step} on a rank's own shard sums its gradient
-     * with the other ranks' too, but checks and broadcasts nothing: start every rank from the same seed. Host (CPU
-     * backend) training only.
+     * with the other ranks' too, but checks and broadcasts nothing: start every rank from the same seed. On the CPU
+     * the gradients travel by MPI; on a CUDA backend by NCCL between the ranks' GPUs (one GPU per rank: give each
+     * rank the device of its {@link org.hvae4j.train.Mpi#localRank}), the communicator made at the first step or
+     * fit, on every rank at once. Steps captured as CUDA graphs are not combined with several GPU ranks.
      */
     public Trainer withProcessGroup(org.hvae4j.train.Mpi mpi) {
-        if (mpi != null && be.device().isCuda()) {
-            throw new IllegalArgumentException("MPI data parallelism runs on the CPU backend; GPUs need NCCL");
+        if (mpi != null && mpi.size() > 1 && captureSteps && be.device().isCuda()) {
+            throw new IllegalArgumentException("captured CUDA-graph steps cannot run with " + mpi.size()
+                    + " GPU ranks: the step waits for NCCL's all-reduce under the job's watchdog (drop --graph)");
         }
         if (mpi != this.mpi) {
             clearSteps();
+            closeGroup();
         }
         this.mpi = mpi;
         return this;
+    }
+
+    /** The collectives of the process group on this backend's tensors (made on first use: a collective call). */
+    private org.hvae4j.train.RankGroup group() {
+        if (group == null) {
+            group = org.hvae4j.train.RankGroup.of(mpi, be);
+        }
+        return group;
+    }
+
+    private void closeGroup() {
+        if (group != null) {
+            group.close();
+            group = null;
+        }
     }
 
     /** This process's rank and the number of ranks ({0, 1} without a process group). */
@@ -147,6 +167,10 @@ public final class Trainer implements AutoCloseable {
     public Trainer withCapturedSteps(boolean on) {
         if (on && workers != 1) {
             throw new IllegalArgumentException("training steps cannot be captured: captured steps run on one worker");
+        }
+        if (on && mpi != null && mpi.size() > 1 && be.device().isCuda()) {
+            throw new IllegalArgumentException("captured CUDA-graph steps cannot run with " + mpi.size()
+                    + " GPU ranks: the step waits for NCCL's all-reduce under the job's watchdog (drop --graph)");
         }
         if (on != captureSteps) {
             clearSteps();
@@ -256,7 +280,7 @@ public final class Trainer implements AutoCloseable {
                 r = GradientReducer.none();
             }
             if (mpi != null && mpi.size() > 1) {
-                r = GradientReducer.acrossRanks(r, mpi);
+                r = GradientReducer.acrossRanks(r, group());
                 rankReducers.add(r);
             }
             s = new TrainingStep(models, objective, r, adam, baseline, sums, cfg.seed(), rows, captureSteps);
@@ -384,7 +408,7 @@ public final class Trainer implements AutoCloseable {
         int shard = cfg.batchSize() / ranks;
         if (ranks > 1) {
             RankChecks.agree(mpi, model, cfg, data, step);
-            RankChecks.broadcastState(mpi, model, adam, baseline);
+            RankChecks.broadcastState(group(), model, adam, baseline);
         }
         ShardView view = ranks > 1 ? new ShardView(data, buf, labels, conditions, rank, shard) : null;
         TrainingStep s = stepFor(shard);
@@ -572,6 +596,7 @@ public final class Trainer implements AutoCloseable {
 
     private void closeGuarded() {
         clearSteps();
+        closeGroup();
         if (reducer != null) {
             reducer.close();  // waits for work in progress, which may use the replica
         }

@@ -87,8 +87,13 @@ public abstract class Backend {
 
     /** CUDA device 0 when usable, otherwise the CPU (logging why, once). */
     public static Backend auto() {
+        return auto(0);
+    }
+
+    /** CUDA device {@code index} when usable, otherwise the CPU (logging why, once). */
+    public static Backend auto(int index) {
         try {
-            return cuda(0);
+            return cuda(index);
         } catch (BackendUnavailableException e) {
             String why = e.getMessage();
             if (!why.equals(autoFallbackLogged)) {
@@ -101,15 +106,23 @@ public abstract class Backend {
 
     /** Parses "cpu", "cuda", "cuda:N" or "auto". */
     public static Backend byName(String name) {
+        return byName(name, 0);
+    }
+
+    /**
+     * Parses "cpu", "cuda", "cuda:N" or "auto", where "cuda" and "auto" mean device {@code defaultCuda} (a process's
+     * own GPU when one process runs per GPU).
+     */
+    public static Backend byName(String name, int defaultCuda) {
         String n = name == null ? "" : name.trim().toLowerCase(java.util.Locale.ROOT);
         if (n.equals("cpu")) {
             return cpu();
         }
         if (n.equals("auto")) {
-            return auto();
+            return auto(defaultCuda);
         }
         if (n.equals("cuda") || n.equals("gpu")) {
-            return cuda(0);
+            return cuda(defaultCuda);
         }
         if (n.startsWith("cuda:")) {
             try {

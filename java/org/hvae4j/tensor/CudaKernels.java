@@ -39,6 +39,10 @@ final class CudaKernels extends CudaKernelOps implements Kernels {
     private static final long BLAS_WORKSPACE_BYTES = 32L << 20;
     private final long blasWorkspace;
 
+    int deviceIndex() {
+        return device;
+    }
+
     CUstream_st cudaStream() {
         return stream;
     }

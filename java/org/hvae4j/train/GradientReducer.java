@@ -39,11 +39,12 @@ public interface GradientReducer extends AutoCloseable {
     void close();
 
     /**
-     * This process's reducer {@code local} inside an MPI job: the local result is then averaged over the ranks. Closing
-     * it leaves {@code local} open (its owner closes it).
+     * This process's reducer {@code local} inside a group of ranks (an MPI job's processes, or their GPUs): the local
+     * result is then averaged over the ranks. Closing it leaves {@code local} and the group open (their owners close
+     * them).
      */
-    static GradientReducer acrossRanks(GradientReducer local, Mpi mpi) {
-        return mpi.size() == 1 ? local : new MpiReducer(local, mpi);
+    static GradientReducer acrossRanks(GradientReducer local, RankGroup group) {
+        return group.size() == 1 ? local : new RankReducer(local, group);
     }
 
     /** One worker: the gradients are the step's; only their sum of squares is taken. */

@@ -12,7 +12,7 @@ import org.hvae4j.tensor.Tensor;
  * by a launcher; {@link #world()} initializes MPI once (the library is loaded only then) and finalizes it when the JVM
  * exits. A plain {@code java -jar} run never touches MPI.
  */
-public final class Mpi {
+public final class Mpi implements RankGroup {
     private static Mpi world;
     /** Seconds a collective may wait for the other ranks before this rank ends the job (HVAE4J_MPI_TIMEOUT). */
     public static final String TIMEOUT_VARIABLE = "HVAE4J_MPI_TIMEOUT";
@@ -76,13 +76,47 @@ public final class Mpi {
 
     /** Runs one collective under the watchdog's eye; a failure status becomes an {@link MpiException}. */
     private void collective(String op, java.util.function.IntSupplier call) {
+        watched(op, () -> check(call.getAsInt(), op));
+    }
+
+    /**
+     * Runs {@code work}, which waits for the other ranks outside MPI (an NCCL collective on a GPU), under the watchdog's
+     * eye like a collective of MPI's own.
+     */
+    void watched(String op, Runnable work) {
         waitingIn = op;
         waitingSince = System.nanoTime();
         try {
-            check(call.getAsInt(), op);
+            work.run();
         } finally {
             waitingSince = 0;
         }
+    }
+
+    /**
+     * This process's rank among the job's processes on its machine, from the launcher's environment (Open MPI's
+     * OMPI_COMM_WORLD_LOCAL_RANK, MPICH's MPI_LOCALRANKID, Slurm's SLURM_LOCALID), without initializing MPI; 0
+     * outside a launched job. One process per GPU: the rank's GPU.
+     */
+    public static int localRank() {
+        return localRank(System.getenv());
+    }
+
+    static int localRank(Map<String, String> env) {
+        if (!launched(env)) {
+            return 0;
+        }
+        for (String name : new String[] {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"}) {
+            String v = env.get(name);
+            if (v != null && !v.isBlank()) {
+                try {
+                    return Math.max(0, Integer.parseInt(v.trim()));
+                } catch (NumberFormatException e) {
+                    throw new MpiException(name + " must be a process's local rank, got '" + v + "'");
+                }
+            }
+        }
+        return 0;
     }
 
     /**
@@ -126,15 +160,18 @@ public final class Mpi {
         return world;
     }
 
+    @Override
     public int rank() {
         return rank;
     }
 
+    @Override
     public int size() {
         return size;
     }
 
     /** t := the sum over ranks of t (a host tensor, in place). */
+    @Override
     public void allreduceSum(Tensor t) {
         host(t, "allreduce");
         long t0 = System.nanoTime();
@@ -157,9 +194,15 @@ public final class Mpi {
     }
 
     /** t := rank {@code root}'s t (a host tensor). */
+    @Override
     public void broadcast(Tensor t, int root) {
         host(t, "broadcast");
         collective("MPI_Bcast", () -> MpiNative.hvae4j_mpi_broadcast(t.address(), t.numel(), root));
+    }
+
+    /** Rank {@code root}'s bytes, in place (host memory: e.g. the unique id an NCCL communicator starts from). */
+    public void broadcast(byte[] data, int root) {
+        collective("MPI_Bcast", () -> MpiNative.hvae4j_mpi_broadcast_bytes(data, data.length, root));
     }
 
     /** Every rank's value, in rank order. */

@@ -25,4 +25,17 @@ class MpiEnvironmentTest {
             assertTrue(e.getMessage().contains(Mpi.TIMEOUT_VARIABLE) && e.getMessage().contains(bad), e.getMessage());
         }
     }
+
+    @Test
+    void theLocalRankComesFromTheLauncher() {
+        assertEquals(0, Mpi.localRank(Map.of("OMPI_COMM_WORLD_LOCAL_RANK", "3")), "not launched: no local rank");
+        assertEquals(3, Mpi.localRank(Map.of("OMPI_COMM_WORLD_SIZE", "8", "OMPI_COMM_WORLD_LOCAL_RANK", "3")));
+        assertEquals(1, Mpi.localRank(Map.of("PMI_SIZE", "4", "MPI_LOCALRANKID", "1")));
+        assertEquals(2, Mpi.localRank(Map.of("PMIX_RANK", "6", "SLURM_LOCALID", "2")));
+        assertEquals(0, Mpi.localRank(Map.of("PMIX_RANK", "6")), "a launcher that does not say: the first GPU");
+        Mpi.MpiException e = assertThrows(Mpi.MpiException.class,
+                () -> Mpi.localRank(Map.of("OMPI_COMM_WORLD_SIZE", "2", "OMPI_COMM_WORLD_LOCAL_RANK", "one")));
+        assertTrue(e.getMessage().contains("OMPI_COMM_WORLD_LOCAL_RANK") && e.getMessage().contains("one"),
+                e.getMessage());
+    }
 }

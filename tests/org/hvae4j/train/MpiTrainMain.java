@@ -49,6 +49,18 @@ public final class MpiTrainMain {
     public static void main(String[] args) throws IOException {
         Path out = Path.of(args[0]);
         Mpi mpi = Mpi.world();
+        // The byte broadcast that hands NCCL's unique id to the ranks: every byte value arrives unchanged.
+        byte[] id = new byte[256];
+        for (int i = 0; i < id.length; i++) {
+            id[i] = mpi.rank() == 0 ? (byte) (255 - i) : 0;
+        }
+        mpi.broadcast(id, 0);
+        for (int i = 0; i < id.length; i++) {
+            if (id[i] != (byte) (255 - i)) {
+                System.err.println("rank " + mpi.rank() + ": byte " + i + " of the broadcast is " + id[i]);
+                System.exit(5);
+            }
+        }
         String variant = args.length > 1 ? args[1] : "";
         long seed = variant.equals("seed+R") ? 3 + mpi.rank() : 3;
         Dataset data = variant.equals("data+R") ? Datasets.embeddedMnist().subset(mpi.rank(), 400 + mpi.rank()) : data();

@@ -7,20 +7,20 @@ import org.hvae4j.tensor.MemoryScope;
 import org.hvae4j.tensor.Tensor;
 
 /**
- * Data parallelism across the ranks of an MPI job, around this process's own reducer (one worker, or two threads):
- * the local mean gradient and statistics are packed into one buffer, summed over the ranks by one
- * {@code MPI_Allreduce}, divided by the number of ranks and unpacked; the global sum of squares is then taken of the
- * result. Every rank ends with the same bits (the reduced buffer is the same everywhere), so the optimizer's decisions
- * (skip, clip) agree. Host (CPU backend) tensors.
+ * Data parallelism across the ranks of a job, around this process's own reducer (one worker, or two threads): the
+ * local mean gradient and statistics are packed into one buffer, summed over the ranks by one all-reduce of the group
+ * ({@code MPI_Allreduce} on host tensors, NCCL's on GPU ones), divided by the number of ranks and unpacked; the global
+ * sum of squares is then taken of the result. Every rank ends with the same bits (the reduced buffer is the same
+ * everywhere), so the optimizer's decisions (skip, clip) agree.
  */
-final class MpiReducer implements GradientReducer {
+final class RankReducer implements GradientReducer {
     private final GradientReducer local;
-    private final Mpi mpi;
+    private final RankGroup group;
     private Tensor flat;
 
-    MpiReducer(GradientReducer local, Mpi mpi) {
+    RankReducer(GradientReducer local, RankGroup group) {
         this.local = local;
-        this.mpi = mpi;
+        this.group = group;
     }
 
     @Override
@@ -62,8 +62,8 @@ final class MpiReducer implements GradientReducer {
             at += t.numel();
         }
         be.copy(stats.reshape((int) stats.numel()), flat.view(at, (int) stats.numel()));
-        mpi.allreduceSum(flat);
-        float inv = 1f / mpi.size();
+        group.allreduceSum(flat);
+        float inv = 1f / group.size();
         at = 0;
         for (Tensor t : g) {
             be.axpby(inv, flat.view(at, (int) t.numel()), 0f, t.reshape((int) t.numel()));
@@ -75,12 +75,12 @@ final class MpiReducer implements GradientReducer {
 
     @Override
     public int rank() {
-        return mpi.rank();
+        return group.rank();
     }
 
     @Override
     public int ranks() {
-        return mpi.size();
+        return group.size();
     }
 
     @Override
