@@ -12,12 +12,19 @@ import org.hvae4j.tensor.Tensor;
  * rank waiting forever on its GPU.
  */
 final class NcclGroup implements RankGroup {
-    private final Mpi mpi;
-    private final Nccl nccl;
+    /** Waits for work that needs the other ranks (the MPI watchdog, in a job). */
+    interface Watch {
+        void run(String op, Runnable work);
+    }
 
-    private NcclGroup(Mpi mpi, Nccl nccl) {
-        this.mpi = mpi;
+    private final Nccl nccl;
+    private final Watch watch;
+    private final String job;
+
+    NcclGroup(Nccl nccl, Watch watch, String job) {
         this.nccl = nccl;
+        this.watch = watch;
+        this.job = job;
     }
 
     static NcclGroup open(Mpi mpi, Backend cuda) {
@@ -47,7 +54,7 @@ final class NcclGroup implements RankGroup {
         mpi.broadcast(id, 0);
         Nccl[] joined = new Nccl[1];
         mpi.watched("ncclCommInitRank", () -> joined[0] = Nccl.join(cuda, id, mpi.rank(), mpi.size()));
-        return new NcclGroup(mpi, joined[0]);
+        return new NcclGroup(joined[0], mpi::watched, mpi.toString());
     }
 
     @Override
@@ -63,13 +70,13 @@ final class NcclGroup implements RankGroup {
     @Override
     public void allreduceSum(Tensor t) {
         nccl.allreduceSum(t);
-        mpi.watched("ncclAllReduce", nccl::synchronize);
+        watch.run("ncclAllReduce", nccl::synchronize);
     }
 
     @Override
     public void broadcast(Tensor t, int root) {
         nccl.broadcast(t, root);
-        mpi.watched("ncclBroadcast", nccl::synchronize);
+        watch.run("ncclBroadcast", nccl::synchronize);
     }
 
     @Override
@@ -79,6 +86,6 @@ final class NcclGroup implements RankGroup {
 
     @Override
     public String toString() {
-        return nccl + " (" + mpi + ")";
+        return nccl + " (" + job + ")";
     }
 }

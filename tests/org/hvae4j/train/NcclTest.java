@@ -69,29 +69,7 @@ class NcclTest {
     void theRankReducerOverOneGpuGivesBackTheGradientsAndTheirNorm() {
         try (Nccl nccl = singleOrSkip(); MemoryScope s = MemoryScope.open()) {
             Backend cuda = TestSupport.cudaOrSkip();
-            RankGroup one = new RankGroup() {
-                @Override
-                public int rank() {
-                    return nccl.rank();
-                }
-
-                @Override
-                public int size() {
-                    return nccl.size();
-                }
-
-                @Override
-                public void allreduceSum(Tensor t) {
-                    nccl.allreduceSum(t);
-                    nccl.synchronize();
-                }
-
-                @Override
-                public void broadcast(Tensor t, int root) {
-                    nccl.broadcast(t, root);
-                    nccl.synchronize();
-                }
-            };
+            RankGroup one = new NcclGroup(nccl, (op, work) -> work.run(), "one process");
             SplittableRandom rng = new SplittableRandom(5);
             float[] a = TestSupport.randn(rng, 300, 1.0), b = TestSupport.randn(rng, 7, 2.0);
             float[] st = {3f, -1f, 0.5f};
