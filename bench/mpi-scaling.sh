@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Data parallelism on this machine: 2 MPI ranks x 1 thread against 1 process x 2 threads (and 1 x 1 for scale), the
-# three Burda models, batch 100 and 1000, the ELBO; alternated round by round; medians of examples/s and, for the
-# MPI runs, the share of the time rank 0 spent in the gradient allreduce. Needs Open MPI (openmpi-bin,
-# libopenmpi-dev) and the jar (mvn -q package -DskipTests).
-#   bench/mpi-scaling.sh [--rounds N] [--seconds S] [--out FILE]
+# three Burda models (or --models), batch 100 and 1000 (or --batches), the ELBO; alternated round by round; medians
+# of examples/s and, for the MPI runs, the share of the time rank 0 spent in the gradient allreduce. Needs Open MPI
+# (openmpi-bin, libopenmpi-dev) and the jar (mvn -q package -DskipTests).
+#   bench/mpi-scaling.sh [--rounds N] [--seconds S] [--models "g1 g2 b2"] [--batches "100 1000"] [--out FILE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rounds=3 seconds=3 out=/tmp/hvae4j-mpi-scaling.jsonl
+rounds=3 seconds=3 out=/tmp/hvae4j-mpi-scaling.jsonl models="g1 g2 b2" batches="100 1000"
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
+    --models) models=$2; shift 2 ;;
+    --batches) batches=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -23,8 +25,8 @@ export OMPI_MCA_btl=self,vader
 java=(java --enable-native-access=ALL-UNNAMED -cp "$jar" org.hvae4j.experiments.TrainBench)
 : > "$out"
 for round in $(seq "$rounds"); do
-  for model in g1 g2 b2; do
-    for batch in 100 1000; do
+  for model in $models; do
+    for batch in $batches; do
       args=(--model "$model" --objective elbo --batch "$batch" --seconds "$seconds" --warmup 2)
       # A shell between mpirun and java: Open MPI rewrites the arguments of a program named java.
       mpirun --oversubscribe -np 2 sh -c 'exec "$@"' sh "${java[@]}" "${args[@]}" --device CPU \
@@ -34,14 +36,14 @@ for round in $(seq "$rounds"); do
     done
   done
 done
-python3 - "$out" <<'PY'
+python3 - "$out" "$models" "$batches" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 modes = ["2 ranks x 1 thread", "1 process x 2 threads", "1 process x 1 thread"]
 print("| model | batch | " + " | ".join(m + " ex/s" for m in modes) + " | 2 ranks / 2 threads | allreduce share (2 ranks) |")
 print("|---|---:|" + "---:|" * (len(modes) + 2))
-for model in ["g1", "g2", "b2"]:
-    for batch in [100, 1000]:
+for model in sys.argv[2].split():
+    for batch in [int(b) for b in sys.argv[3].split()]:
         med = {}
         for m in modes:
             v = [r["examples_per_s"] for r in rows if r["mode"] == m and r["model"] == model and r["batch"] == batch]
