@@ -37,9 +37,13 @@ public final class Nccl implements AutoCloseable {
         try {
             Loader.load(org.bytedeco.cuda.global.nccl.class);
         } catch (LinkageError e) {
-            throw new BackendUnavailableException("NCCL (the GPUs' collectives) could not be loaded: "
-                    + Backend.rootMessage(e) + " (install NCCL 2 for CUDA 13, e.g. the nvidia-nccl-cu13 Python "
-                    + "wheel, and put its libnccl.so.2 on LD_LIBRARY_PATH)", e);
+            String why = Backend.rootMessage(e);
+            String hint = why.contains("libcuda.so")
+                    ? "no CUDA driver (libcuda.so.1) on this machine: NCCL runs only where a GPU is"
+                    : "install NCCL 2 for CUDA 13, e.g. the nvidia-nccl-cu13 Python wheel, and put its libnccl.so.2 "
+                            + "on LD_LIBRARY_PATH";
+            throw new BackendUnavailableException("NCCL (the GPUs' collectives) could not be loaded: " + why + " ("
+                    + hint + ")", e);
         }
     }
 

@@ -39,6 +39,17 @@ class NcclTest {
     }
 
     @Test
+    void loadingNcclGivesItsVersionOrSaysWhatIsMissing() {
+        try {
+            assertTrue(Nccl.version().matches("\\d+\\.\\d+\\.\\d+"), Nccl.version());
+        } catch (BackendUnavailableException e) {
+            String m = e.getMessage();
+            assertTrue(m.startsWith("NCCL (the GPUs' collectives) could not be loaded"), m);
+            assertTrue(m.contains("no CUDA driver (libcuda.so.1)") || m.contains("libnccl.so.2 on LD_LIBRARY_PATH"), m);
+        }
+    }
+
+    @Test
     @Tag("gpu")
     void aOneRankAllReduceAndBroadcastLeaveTheValues() {
         try (Nccl nccl = singleOrSkip(); MemoryScope s = MemoryScope.open()) {
