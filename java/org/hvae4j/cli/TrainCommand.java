@@ -167,6 +167,19 @@ final class TrainCommand extends CliCommand {
             ModelSpec spec = model.spec(train, cf);
             TrainConfig cfg = training.config(cf, spec);
             trainer = new Trainer(new Hvae(spec, backend, cfg.seed()), cfg);
+            if (training.dataInit) {
+                try {
+                    int n = trainer.initializeFromData(train, cfg.batchSize());
+                    if (say) {
+                        println("data-dependent initialization: %d convolutions on the first %d training examples", n,
+                                Math.min(cfg.batchSize(), train.rows()));
+                    }
+                } catch (RuntimeException e) {
+                    trainer.close();
+                    trainer.model().close();
+                    throw e;
+                }
+            }
         }
         recordDataOptions(trainer);
         trainer.withWorkers(training.workers(backend));

@@ -59,6 +59,13 @@ final class TrainingOptions {
                     + "cores, 1 on a GPU)")
     Integer workers;
 
+    @Option(names = "--data-init",
+            description = "before the first step, initialize the convolutional cells' weight-normalized convolutions "
+                    + "from the data (Salimans and Kingma 2016, as NVAE): on the first batch of training examples each "
+                    + "one's outputs get mean 0 and variance 1 per channel. New runs only; models without "
+                    + "convolutional cells are unchanged")
+    boolean dataInit;
+
     @Option(names = "--graph",
             description = "capture each training step once as a CUDA graph and replay it (GPU; one worker). On the "
                     + "CPU the same step runs uncaptured.")

@@ -23,7 +23,7 @@ import org.hvae4j.tensor.Backend;
  * batch 100, then report the test negative log-likelihood by IWAE k=5000 on the first 1000 test images, binarized
  * once with a fixed seed exactly as the PyTorch reference does (numpy RandomState(123)).
  * <pre>java ... org.hvae4j.experiments.Protocol MODEL EPOCHS [OBJECTIVE] [EVAL_K] [TEST_N] [DEVICE] [SEED]
- *     [CHECKPOINT|-] [WORKERS] [FREE_BITS] [KL_WARMUP_STEPS]</pre>
+ *     [CHECKPOINT|-] [WORKERS] [FREE_BITS] [KL_WARMUP_STEPS] [data-init]</pre>
  * MODEL: a preset of {@link BurdaModels#byName} (g1, g2, b2, l2, r2, conv, conv-state, ...), or a JSON file whose
  * object (or its {@code model} section, as in the program's configuration files) is a {@link ModelSpec#toMap} map.
  */
@@ -41,10 +41,17 @@ public final class Protocol {
         int workers = args.length > 8 ? Integer.parseInt(args[8]) : 1;
         double freeBits = args.length > 9 ? Double.parseDouble(args[9]) : 0;
         long warmup = args.length > 10 ? Long.parseLong(args[10]) : 0;
+        boolean dataInit = args.length > 11 && args[11].equals("data-init");
+        if (args.length > 11 && !dataInit) {
+            throw new IllegalArgumentException("the 12th argument is 'data-init' or nothing, got '" + args[11] + "'");
+        }
         Objective objective = freeBits > 0 ? parsed.withFreeBits(freeBits) : parsed;
         ModelSpec spec = model(name);
         if (name.endsWith(".json")) {
             name = Path.of(name).getFileName().toString().replaceFirst("\\.json$", "");
+        }
+        if (dataInit) {
+            name += "+data-init";
         }
         Dataset train = Datasets.fashionMnist(null, true);
         Dataset test = Datasets.fashionMnistTestBinarized(null, testN);
@@ -63,6 +70,10 @@ public final class Protocol {
                             step * cfg.batchSize() / s);
                 }
             });
+            if (dataInit) {
+                System.out.printf(Locale.ROOT, "data-dependent initialization: %d convolutions%n",
+                        trainer.initializeFromData(train, cfg.batchSize()));
+            }
             trainer.fit(train, null);
             double trainSeconds = (System.nanoTime() - t0) / 1e9;
             long t1 = System.nanoTime();

@@ -316,6 +316,28 @@ public final class Hvae implements AutoCloseable {
         return passBytesPerRow;
     }
 
+    /**
+     * Data-dependent initialization of the convolutional cells' weight-normalized convolutions (Salimans and Kingma
+     * 2016; NVAE initializes so): one forward pass over x (rows of this backend; c with conditioning, else null), in
+     * which each such convolution, in the order the pass reaches it, sets its gains and bias so that its outputs on x
+     * have mean 0 and variance 1 in every output channel before the layers after it see them (see
+     * {@link org.hvae4j.nn.DataInit}). The heads, the MLP cells and the latent layers keep their initialization: for a
+     * model without convolutional cells this changes nothing. Call it on a fresh model, before training, with a batch
+     * of real examples ({@link Trainer#initializeFromData} does). Returns the number of convolutions initialized.
+     */
+    public int initializeFromData(Tensor x, Tensor c, long seed) {
+        if (x.rows() < 2) {
+            throw new IllegalArgumentException("data-dependent initialization needs a batch of at least 2 examples, "
+                    + "got " + x.rows());
+        }
+        try (MemoryScope scope = MemoryScope.open()) {
+            return org.hvae4j.nn.DataInit.during(() -> {
+                forward(x, c, 1, NoiseStreams.of(seed, 0)).close();
+                return null;
+            }).layers();
+        }
+    }
+
     /** Rows (examples × samples) per pass that keep a pass within {@code budgetBytes} of memory (at least 1). */
     public int rowsWithin(long budgetBytes) {
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, budgetBytes / passBytesPerRow()));

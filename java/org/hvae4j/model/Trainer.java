@@ -464,6 +464,34 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
+    /**
+     * Data-dependent initialization ({@link Hvae#initializeFromData}) of this trainer's fresh model on the first
+     * {@code rows} examples of {@code data} (fewer if the data, or 1 GiB of the backend's memory for the pass, holds
+     * fewer), before the first step. A trainer that has taken steps (or resumed a checkpoint) refuses: its parameters
+     * are trained. Returns the number of convolutions initialized (0 for a model without convolutional cells).
+     */
+    public int initializeFromData(Dataset data, int rows) {
+        enter();
+        try {
+            if (step > 0) {
+                throw new IllegalStateException("data-dependent initialization is for a fresh model, but this trainer "
+                        + "has taken " + step + " steps");
+            }
+            Batches.check(model, data, 2);
+            int n = Math.min(Math.min(rows, data.rows()), model.rowsWithin(1L << 30));
+            if (n < 2) {
+                throw new IllegalArgumentException("data-dependent initialization needs at least 2 examples, got "
+                        + n + " (rows " + rows + ")");
+            }
+            try (MemoryScope scope = MemoryScope.open()) {
+                Batches b = new Evaluator(model, cfg.seed()).load(data, 0, n);
+                return model.initializeFromData(b.x, b.c, cfg.seed());
+            }
+        } finally {
+            exit();
+        }
+    }
+
     /** Writes a checkpoint of the current state atomically (temporary file, then rename). */
     public void saveCheckpoint(Path path) {
         enter();

@@ -156,9 +156,62 @@ public final class ConvLayer {
         be.conv2dBackwardData(geometry[i], dy, nw.w().get(i), dx);
     }
 
+    /**
+     * Sets the gains and the bias so that this layer's outputs on xs have mean 0 and variance 1 per output channel
+     * (each input's gain divided by the channel's standard deviation σ, the bias b ← (b − μ)/σ, which maps y to
+     * (y − μ)/σ); a channel whose outputs are constant on xs is left as it is. Weight-normalized layers only.
+     */
+    private void initializeFrom(Backend be, List<Tensor> xs) {
+        int outC = geometry[0].outChannels();
+        int hw = geometry[0].outSize() / outC;
+        float[] y;
+        try (org.hvae4j.tensor.MemoryScope scope = org.hvae4j.tensor.MemoryScope.open()) {
+            y = apply(be, xs, weights(be)).toArray();
+        }
+        int n = y.length / (outC * hw);
+        float[] b = bias.value().toArray();
+        float[] scale = new float[outC];
+        for (int o = 0; o < outC; o++) {
+            double sum = 0, sq = 0;
+            for (int r = 0; r < n; r++) {
+                int at = (r * outC + o) * hw;
+                for (int k = 0; k < hw; k++) {
+                    sum += y[at + k];
+                }
+            }
+            double mean = sum / ((double) n * hw);
+            for (int r = 0; r < n; r++) {
+                int at = (r * outC + o) * hw;
+                for (int k = 0; k < hw; k++) {
+                    double d = y[at + k] - mean;
+                    sq += d * d;
+                }
+            }
+            double sd = Math.sqrt(sq / ((double) n * hw));
+            if (!(sd > 1e-6 * Math.max(1, Math.abs(mean)))) {
+                scale[o] = 1f;
+                continue;
+            }
+            scale[o] = (float) (1 / sd);
+            b[o] = (float) ((b[o] - mean) / sd);
+        }
+        for (Param g : gain) {
+            float[] gv = g.value().toArray();
+            for (int o = 0; o < outC; o++) {
+                gv[o] *= scale[o];
+            }
+            be.copyFrom(gv, g.value());
+        }
+        be.copyFrom(b, bias.value());
+        DataInit.counted();
+    }
+
     /** y = Σ_i conv(x_i, w_i) + b on the tape. */
     Tensor forward(Tape tape, List<Tensor> xs) {
         Backend be = tape.backend();
+        if (weightNorm && DataInit.active()) {
+            initializeFrom(be, xs);
+        }
         Weights nw = weights(be);
         Tensor y = apply(be, xs, nw);
         tape.record(() -> {

@@ -45,9 +45,12 @@ class CliConvTest {
                   batchSize: 40
                 """.formatted(state));
         Path run = tmp.resolve("run");
-        Cli t = Cli.run(with(new String[] {"train", "--config", config.toString(), "--epochs", "1", "--eval-k", "3",
-            "--eval-n", "20", "--export-safetensors", "--out", run.toString()}, DATA));
+        String[] train = with(new String[] {"train", "--config", config.toString(), "--epochs", "1", "--eval-k", "3",
+            "--eval-n", "20", "--export-safetensors", "--out", run.toString()}, DATA);
+        Cli t = Cli.run(state ? with(train, "--data-init") : train);   // one of the two from a data-dependent start
         assertEquals(0, t.code(), t::toString);
+        assertEquals(state, t.out().matches("(?s).*data-dependent initialization: \\d+ convolutions on the first 40 "
+                + "training examples.*"), t.out());
         for (String png : List.of("samples.png", "reconstructions.png", "curves.png")) {
             assertNotNull(ImageIO.read(run.resolve(png).toFile()), png + " decodes");
         }
@@ -58,6 +61,10 @@ class CliConvTest {
         Cli resumed = Cli.run(with(new String[] {"train", "--resume", run.toString(), "--epochs", "2", "--eval-k", "2",
             "--eval-n", "20"}, DATA));
         assertEquals(0, resumed.code(), resumed::toString);
+        Cli again = Cli.run(with(new String[] {"train", "--resume", run.toString(), "--epochs", "3", "--data-init"},
+            DATA));
+        assertNotEquals(0, again.code());
+        assertTrue(again.err().contains("--data-init cannot be given with it"), again.err());
         Cli e = Cli.run(with(new String[] {"eval", "-c", run.toString(), "--k", "3"}, DATA));
         assertEquals(0, e.code(), e::toString);
         assertTrue(e.out().contains("KL z2"), e.out());   // per-group KL
