@@ -167,7 +167,7 @@ final class TrainCommand extends CliCommand {
             ModelSpec spec = model.spec(train, cf);
             TrainConfig cfg = training.config(cf, spec);
             trainer = new Trainer(new Hvae(spec, backend, cfg.seed()), cfg);
-            if (training.dataInit) {
+            if (cfg.dataInit()) {   // here rather than in fit, to say what it did
                 try {
                     int n = trainer.initializeFromData(train, cfg.batchSize());
                     if (say) {

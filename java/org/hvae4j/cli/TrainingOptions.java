@@ -105,6 +105,9 @@ final class TrainingOptions {
         put(m, "klWarmupSteps", klWarmup);
         put(m, "weightDecay", weightDecay);
         put(m, "clipNorm", clipNorm != null && clipNorm.isInfinite() ? "inf" : clipNorm);
+        if (dataInit) {
+            m.put("dataInit", true);
+        }
         try {
             return TrainConfig.fromMap(m);
         } catch (IllegalArgumentException e) {

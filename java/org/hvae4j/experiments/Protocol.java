@@ -56,7 +56,7 @@ public final class Protocol {
         Dataset train = Datasets.fashionMnist(null, true);
         Dataset test = Datasets.fashionMnistTestBinarized(null, testN);
         TrainConfig cfg = TrainConfig.defaults(epochs).withObjective(objective).withSeed(seed)
-                .withKlWarmupSteps(warmup);
+                .withKlWarmupSteps(warmup).withDataInit(dataInit);
         System.out.printf(Locale.ROOT, "model %s (%s), %d epochs of %s on %s, backend %s, %d worker(s)%n", name,
                 spec, epochs, objective, train.name(), backend.describe(), workers);
         long t0 = System.nanoTime();

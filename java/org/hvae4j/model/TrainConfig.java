@@ -7,11 +7,13 @@ import java.util.Map;
 /**
  * How to train: epochs, batch size, Adam's learning rate and its schedule ("constant", "cosine", or
  * "exponential:GAMMA" per epoch), the seed (on the CPU backend the same seed gives the same run), the objective,
- * KL warm-up (β rises linearly from 0 to 1 over {@code klWarmupSteps}), weight decay, global-norm clipping, and how
- * many consecutive non-finite steps stop training.
+ * KL warm-up (β rises linearly from 0 to 1 over {@code klWarmupSteps}), weight decay, global-norm clipping, how
+ * many consecutive non-finite steps stop training, and whether a fresh model's convolutions are initialized from the
+ * data before the first step ({@code dataInit}, see {@link Trainer#initializeFromData}).
  */
 public record TrainConfig(int epochs, int batchSize, double learningRate, String schedule, long seed,
-        Objective objective, long klWarmupSteps, double weightDecay, double clipNorm, int maxBadSteps) {
+        Objective objective, long klWarmupSteps, double weightDecay, double clipNorm, int maxBadSteps,
+        boolean dataInit) {
     public TrainConfig {
         if (epochs < 0) {
             throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);
@@ -41,6 +43,13 @@ public record TrainConfig(int epochs, int batchSize, double learningRate, String
         schedule = schedule == null ? "constant" : schedule;
     }
 
+    /** A configuration without data-dependent initialization (the form before {@code dataInit} existed). */
+    public TrainConfig(int epochs, int batchSize, double learningRate, String schedule, long seed, Objective objective,
+            long klWarmupSteps, double weightDecay, double clipNorm, int maxBadSteps) {
+        this(epochs, batchSize, learningRate, schedule, seed, objective, klWarmupSteps, weightDecay, clipNorm,
+                maxBadSteps, false);
+    }
+
     /** Burda et al.'s setting: Adam 1e-3, batch 100, ELBO, no warm-up, no clipping. */
     public static TrainConfig defaults(int epochs) {
         return new TrainConfig(epochs, 100, 1e-3, "constant", 0, Objective.elbo(), 0, 0, Double.POSITIVE_INFINITY, 20);
@@ -48,52 +57,58 @@ public record TrainConfig(int epochs, int batchSize, double learningRate, String
 
     public TrainConfig withEpochs(int e) {
         return new TrainConfig(e, batchSize, learningRate, schedule, seed, objective, klWarmupSteps, weightDecay,
-                clipNorm, maxBadSteps);
+                clipNorm, maxBadSteps, dataInit);
     }
 
     public TrainConfig withBatchSize(int b) {
         return new TrainConfig(epochs, b, learningRate, schedule, seed, objective, klWarmupSteps, weightDecay,
-                clipNorm, maxBadSteps);
+                clipNorm, maxBadSteps, dataInit);
     }
 
     public TrainConfig withLearningRate(double lr) {
         return new TrainConfig(epochs, batchSize, lr, schedule, seed, objective, klWarmupSteps, weightDecay, clipNorm,
-                maxBadSteps);
+                maxBadSteps, dataInit);
     }
 
     public TrainConfig withSchedule(String s) {
         return new TrainConfig(epochs, batchSize, learningRate, s, seed, objective, klWarmupSteps, weightDecay,
-                clipNorm, maxBadSteps);
+                clipNorm, maxBadSteps, dataInit);
     }
 
     public TrainConfig withSeed(long s) {
         return new TrainConfig(epochs, batchSize, learningRate, schedule, s, objective, klWarmupSteps, weightDecay,
-                clipNorm, maxBadSteps);
+                clipNorm, maxBadSteps, dataInit);
     }
 
     public TrainConfig withObjective(Objective o) {
         return new TrainConfig(epochs, batchSize, learningRate, schedule, seed, o, klWarmupSteps, weightDecay,
-                clipNorm, maxBadSteps);
+                clipNorm, maxBadSteps, dataInit);
     }
 
     public TrainConfig withKlWarmupSteps(long s) {
         return new TrainConfig(epochs, batchSize, learningRate, schedule, seed, objective, s, weightDecay, clipNorm,
-                maxBadSteps);
+                maxBadSteps, dataInit);
     }
 
     public TrainConfig withWeightDecay(double w) {
         return new TrainConfig(epochs, batchSize, learningRate, schedule, seed, objective, klWarmupSteps, w, clipNorm,
-                maxBadSteps);
+                maxBadSteps, dataInit);
     }
 
     public TrainConfig withClipNorm(double c) {
         return new TrainConfig(epochs, batchSize, learningRate, schedule, seed, objective, klWarmupSteps, weightDecay,
-                c, maxBadSteps);
+                c, maxBadSteps, dataInit);
     }
 
     public TrainConfig withMaxBadSteps(int n) {
         return new TrainConfig(epochs, batchSize, learningRate, schedule, seed, objective, klWarmupSteps, weightDecay,
-                clipNorm, n);
+                clipNorm, n, dataInit);
+    }
+
+    /** With (or without) data-dependent initialization of a fresh model's convolutions before the first step. */
+    public TrainConfig withDataInit(boolean on) {
+        return new TrainConfig(epochs, batchSize, learningRate, schedule, seed, objective, klWarmupSteps, weightDecay,
+                clipNorm, maxBadSteps, on);
     }
 
     /** The learning-rate multiplier at {@code epochFraction} (epochs done, fractional) of {@code totalEpochs}. */
@@ -139,6 +154,7 @@ public record TrainConfig(int epochs, int batchSize, double learningRate, String
         m.put("weightDecay", weightDecay);
         m.put("clipNorm", Double.isInfinite(clipNorm) ? "inf" : clipNorm);
         m.put("maxBadSteps", maxBadSteps);
+        m.put("dataInit", dataInit);
         return m;
     }
 
@@ -165,7 +181,19 @@ public record TrainConfig(int epochs, int batchSize, double learningRate, String
                 String.valueOf(m.getOrDefault("schedule", "constant")),
                 integer(m, "seed", 0, Long.MIN_VALUE, Long.MAX_VALUE), o,
                 integer(m, "klWarmupSteps", 0, 0, Long.MAX_VALUE), num(m, "weightDecay", 0), c,
-                (int) integer(m, "maxBadSteps", 20, 1, Integer.MAX_VALUE));
+                (int) integer(m, "maxBadSteps", 20, 1, Integer.MAX_VALUE), bool(m, "dataInit"));
+    }
+
+    private static boolean bool(Map<String, Object> m, String key) {
+        Object v = m.get(key);
+        if (v == null || v instanceof Boolean) {
+            return Boolean.TRUE.equals(v);
+        }
+        String t = String.valueOf(v).trim().toLowerCase(Locale.ROOT);
+        if (t.equals("true") || t.equals("false")) {
+            return t.equals("true");
+        }
+        throw new IllegalArgumentException("training field '" + key + "' must be true or false, got " + v);
     }
 
     private static double num(Map<String, Object> m, String key, double dflt) {

@@ -55,6 +55,7 @@ public final class Trainer implements AutoCloseable {
     private org.hvae4j.train.RankGroup group;          // its collectives on this backend's tensors, made on first use
     private final List<GradientReducer> rankReducers = new ArrayList<>();
     private boolean captureSteps;
+    private boolean dataInitialized;                   // initializeFromData ran (cfg.dataInit: fit does it once)
     private int statisticsInterval = 20;
     private TrainingStep last;
     private final UseGuard guard = new UseGuard("trainer");
@@ -406,6 +407,9 @@ public final class Trainer implements AutoCloseable {
                     + ranks + " ranks of the job: choose a multiple of " + ranks);
         }
         int shard = cfg.batchSize() / ranks;
+        if (cfg.dataInit() && step == 0 && !dataInitialized) {
+            initializeGuarded(data, cfg.batchSize());  // every rank alike (the same rows and noise), before the broadcast
+        }
         if (ranks > 1) {
             RankChecks.agree(mpi, model, cfg, data, step);
             RankChecks.broadcastState(group(), model, adam, baseline);
@@ -467,28 +471,35 @@ public final class Trainer implements AutoCloseable {
     /**
      * Data-dependent initialization ({@link Hvae#initializeFromData}) of this trainer's fresh model on the first
      * {@code rows} examples of {@code data} (fewer if the data, or 1 GiB of the backend's memory for the pass, holds
-     * fewer), before the first step. A trainer that has taken steps (or resumed a checkpoint) refuses: its parameters
+     * fewer), before the first step. With {@link TrainConfig#dataInit} {@link #fit} does this itself, on the first
+     * batch-size rows of its data, unless it was done already. A trainer that has taken steps (or resumed a checkpoint) refuses: its parameters
      * are trained. Returns the number of convolutions initialized (0 for a model without convolutional cells).
      */
     public int initializeFromData(Dataset data, int rows) {
         enter();
         try {
-            if (step > 0) {
-                throw new IllegalStateException("data-dependent initialization is for a fresh model, but this trainer "
-                        + "has taken " + step + " steps");
-            }
-            Batches.check(model, data, 2);
-            int n = Math.min(Math.min(rows, data.rows()), model.rowsWithin(1L << 30));
-            if (n < 2) {
-                throw new IllegalArgumentException("data-dependent initialization needs at least 2 examples, got "
-                        + n + " (rows " + rows + ")");
-            }
-            try (MemoryScope scope = MemoryScope.open()) {
-                Batches b = new Evaluator(model, cfg.seed()).load(data, 0, n);
-                return model.initializeFromData(b.x, b.c, cfg.seed());
-            }
+            return initializeGuarded(data, rows);
         } finally {
             exit();
+        }
+    }
+
+    private int initializeGuarded(Dataset data, int rows) {
+        if (step > 0) {
+            throw new IllegalStateException("data-dependent initialization is for a fresh model, but this trainer "
+                    + "has taken " + step + " steps");
+        }
+        Batches.check(model, data, 2);
+        int n = Math.min(Math.min(rows, data.rows()), model.rowsWithin(1L << 30));
+        if (n < 2) {
+            throw new IllegalArgumentException("data-dependent initialization needs at least 2 examples, got "
+                    + n + " (rows " + rows + ")");
+        }
+        try (MemoryScope scope = MemoryScope.open()) {
+            Batches b = new Evaluator(model, cfg.seed()).load(data, 0, n);
+            int layers = model.initializeFromData(b.x, b.c, cfg.seed());
+            dataInitialized = true;
+            return layers;
         }
     }
 

@@ -40,6 +40,31 @@ class DataInitModelTest {
     }
 
     @Test
+    void aConfigurationWithDataInitInitializesInFitAsTheExplicitCallDoes() {
+        Dataset data = Datasets.embeddedMnist().head(64);
+        TrainConfig cfg = TrainConfig.defaults(1).withBatchSize(32);
+        float[][] out = new float[3][];
+        for (int run = 0; run < 3; run++) {
+            try (Hvae m = new Hvae(TrainingMemoryTest.smallConv(), Backend.cpu(), 2);
+                    Trainer t = new Trainer(m, run == 1 ? cfg.withDataInit(true) : cfg)) {
+                if (run == 2) {
+                    t.initializeFromData(data, 32);
+                }
+                t.fit(data, null);
+                out[run] = values(m);
+            }
+        }
+        assertArrayEquals(out[2], out[1], "fit with dataInit = the explicit call on the first batch-size rows");
+        assertFalse(java.util.Arrays.equals(out[0], out[1]), "and not the run without it");
+        TrainConfig on = cfg.withDataInit(true);
+        assertEquals(on, TrainConfig.fromMap(on.toMap()));
+        assertFalse(TrainConfig.fromMap(cfg.toMap()).dataInit());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TrainConfig.fromMap(java.util.Map.of("dataInit", "maybe")));
+        assertTrue(e.getMessage().contains("'dataInit' must be true or false"), e.getMessage());
+    }
+
+    @Test
     void aModelWithoutConvolutionsIsLeftAsItIs() {
         Dataset data = Datasets.embeddedMnist().head(20);
         try (Hvae m = new Hvae(ModelCorrectnessTest.small(Inference.BOTTOM_UP), Backend.cpu(), 2);
