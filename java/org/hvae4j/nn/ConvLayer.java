@@ -163,37 +163,23 @@ public final class ConvLayer {
      */
     private void initializeFrom(Backend be, List<Tensor> xs) {
         int outC = geometry[0].outChannels();
-        int hw = geometry[0].outSize() / outC;
-        float[] y;
+        float[] mean, var;
         try (org.hvae4j.tensor.MemoryScope scope = org.hvae4j.tensor.MemoryScope.open()) {
-            y = apply(be, xs, weights(be)).toArray();
+            Tensor m = be.empty(outC), v = be.empty(outC);
+            be.channelMoments(apply(be, xs, weights(be)), outC, m, v);
+            mean = m.toArray();
+            var = v.toArray();
         }
-        int n = y.length / (outC * hw);
         float[] b = bias.value().toArray();
         float[] scale = new float[outC];
         for (int o = 0; o < outC; o++) {
-            double sum = 0, sq = 0;
-            for (int r = 0; r < n; r++) {
-                int at = (r * outC + o) * hw;
-                for (int k = 0; k < hw; k++) {
-                    sum += y[at + k];
-                }
-            }
-            double mean = sum / ((double) n * hw);
-            for (int r = 0; r < n; r++) {
-                int at = (r * outC + o) * hw;
-                for (int k = 0; k < hw; k++) {
-                    double d = y[at + k] - mean;
-                    sq += d * d;
-                }
-            }
-            double sd = Math.sqrt(sq / ((double) n * hw));
-            if (!(sd > 1e-6 * Math.max(1, Math.abs(mean)))) {
+            double sd = Math.sqrt(var[o]);
+            if (!(sd > 1e-6 * Math.max(1, Math.abs(mean[o])))) {
                 scale[o] = 1f;
                 continue;
             }
             scale[o] = (float) (1 / sd);
-            b[o] = (float) ((b[o] - mean) / sd);
+            b[o] = (float) ((b[o] - mean[o]) / sd);
         }
         for (Param g : gain) {
             float[] gv = g.value().toArray();
