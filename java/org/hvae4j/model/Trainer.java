@@ -126,16 +126,21 @@ public final class Trainer implements AutoCloseable {
      * fit, on every rank at once. Steps captured as CUDA graphs are not combined with several GPU ranks.
      */
     public Trainer withProcessGroup(org.hvae4j.train.Mpi mpi) {
-        if (mpi != null && mpi.size() > 1 && captureSteps && be.device().isCuda()) {
-            throw new IllegalArgumentException("captured CUDA-graph steps cannot run with " + mpi.size()
-                    + " GPU ranks: the step waits for NCCL's all-reduce under the job's watchdog (drop --graph)");
-        }
+        refuseCapturedStepsOnGpuRanks(captureSteps, mpi);
         if (mpi != this.mpi) {
             clearSteps();
             closeGroup();
         }
         this.mpi = mpi;
         return this;
+    }
+
+    /** Captured steps and several GPU ranks do not combine: the step waits for NCCL under the job's watchdog. */
+    private void refuseCapturedStepsOnGpuRanks(boolean captured, org.hvae4j.train.Mpi mpi) {
+        if (captured && mpi != null && mpi.size() > 1 && be.device().isCuda()) {
+            throw new IllegalArgumentException("captured CUDA-graph steps cannot run with " + mpi.size()
+                    + " GPU ranks: the step waits for NCCL's all-reduce under the job's watchdog (drop --graph)");
+        }
     }
 
     /** The collectives of the process group on this backend's tensors (made on first use: a collective call). */
@@ -169,10 +174,7 @@ public final class Trainer implements AutoCloseable {
         if (on && workers != 1) {
             throw new IllegalArgumentException("training steps cannot be captured: captured steps run on one worker");
         }
-        if (on && mpi != null && mpi.size() > 1 && be.device().isCuda()) {
-            throw new IllegalArgumentException("captured CUDA-graph steps cannot run with " + mpi.size()
-                    + " GPU ranks: the step waits for NCCL's all-reduce under the job's watchdog (drop --graph)");
-        }
+        refuseCapturedStepsOnGpuRanks(on, mpi);
         if (on != captureSteps) {
             clearSteps();
         }
@@ -472,8 +474,8 @@ public final class Trainer implements AutoCloseable {
      * Data-dependent initialization ({@link Hvae#initializeFromData}) of this trainer's fresh model on the first
      * {@code rows} examples of {@code data} (fewer if the data, or 1 GiB of the backend's memory for the pass, holds
      * fewer), before the first step. With {@link TrainConfig#dataInit} {@link #fit} does this itself, on the first
-     * batch-size rows of its data, unless it was done already. A trainer that has taken steps (or resumed a checkpoint) refuses: its parameters
-     * are trained. Returns the number of convolutions initialized (0 for a model without convolutional cells).
+     * batch-size rows of its data, unless it was done already. A trainer that has taken steps (or resumed a
+     * checkpoint) refuses: its parameters are trained. Returns the number of convolutions initialized (0 for a model without convolutional cells).
      */
     public int initializeFromData(Dataset data, int rows) {
         enter();
