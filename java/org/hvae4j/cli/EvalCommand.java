@@ -16,6 +16,9 @@ final class EvalCommand extends ModelCommand {
     @Mixin
     DataOptions data;
 
+    @Mixin
+    EvalWorkersOption evalWorkers;
+
     @Option(names = "--k", paramLabel = "K", defaultValue = "100", converter = Converters.PositiveInt.class,
             description = "importance samples per example (default ${DEFAULT-VALUE}; 5000 in Burda et al.)")
     int k;
@@ -29,7 +32,7 @@ final class EvalCommand extends ModelCommand {
 
     @Override
     void run(Hvae model, Evaluator ev) throws Exception {
-        Evaluation e = Evaluation.of(ev, data.load(), k, batch);
+        Evaluation e = Evaluation.of(evalWorkers.apply(ev, model.backend()), data.load(), k, batch);
         if (json) {
             println("%s", new ObjectMapper().writeValueAsString(e.toMap()));
             return;

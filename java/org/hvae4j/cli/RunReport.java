@@ -47,7 +47,8 @@ final class RunReport {
     /** Evaluates, writes every file and prints a line per result through {@code say}. */
     void write(TrainingLog log, int evalK, boolean safetensors, BiConsumer<String, Object[]> say) throws IOException {
         Hvae model = trainer.model();
-        Evaluator ev = new Evaluator(model, trainer.config().seed() + 1);
+        Evaluator ev = new Evaluator(model, trainer.config().seed() + 1)
+                .withWorkers(EvalWorkersOption.defaultFor(model.backend()));
         String where = splits.test() != null ? "test" : "training";
         Evaluation e = Evaluation.of(ev, evalSet, evalK, 100);
         say.accept("%s log-likelihood (IWAE k=%d, %d examples): %.2f nats;  ELBO %.2f;  active units %s",

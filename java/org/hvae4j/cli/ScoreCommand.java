@@ -17,6 +17,9 @@ final class ScoreCommand extends ModelCommand {
     @Mixin
     DataOptions data;
 
+    @Mixin
+    EvalWorkersOption evalWorkers;
+
     @Option(names = "--k", paramLabel = "K", defaultValue = "100", converter = Converters.PositiveInt.class,
             description = "importance samples per example (default ${DEFAULT-VALUE})")
     int k;
@@ -28,7 +31,7 @@ final class ScoreCommand extends ModelCommand {
     @Override
     void run(Hvae model, Evaluator ev) throws Exception {
         Dataset d = data.load();
-        double[] scores = ev.anomalyScores(d, k);
+        double[] scores = evalWorkers.apply(ev, model.backend()).anomalyScores(d, k);
         CsvOutput.write(out, d, List.of("score"), i -> new double[] {scores[i]});
         println("wrote anomaly scores of %d examples (mean %.2f nats) to %s", d.rows(), Evaluator.mean(scores), out);
     }

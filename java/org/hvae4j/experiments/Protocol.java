@@ -77,7 +77,7 @@ public final class Protocol {
             trainer.fit(train, null);
             double trainSeconds = (System.nanoTime() - t0) / 1e9;
             long t1 = System.nanoTime();
-            Evaluator ev = new Evaluator(model, 1);
+            Evaluator ev = new Evaluator(model, 1).withWorkers(workers);
             double nll = -Evaluator.mean(ev.logLikelihood(test, evalK, 500, 100));
             StepResult elbo = ev.elbo(test, 100);
             double elboTest = elbo.objective();

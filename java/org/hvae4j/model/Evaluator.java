@@ -2,6 +2,14 @@ package org.hvae4j.model;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import org.hvae4j.data.Dataset;
 import org.hvae4j.latent.BernoulliLikelihood;
 import org.hvae4j.latent.GaussianLikelihood;
@@ -20,10 +28,34 @@ public final class Evaluator {
     private static final long EVAL_STEP_BASE = 1L << 40;
     private final Hvae model;
     private final long seed;
+    private int workers = 1;
 
     public Evaluator(Hvae model, long seed) {
         this.model = model;
         this.seed = seed;
+    }
+
+    /**
+     * Spreads {@link #logLikelihood(Dataset, int, int, int)} over {@code n} threads (CPU backend; 1 by default), each
+     * evaluating whole batches against a {@link Hvae#replica} of the model (at most as many as half the backend's
+     * memory holds passes of the budget below). Every batch draws the noise it draws on one thread, so the results are
+     * the same, bit for bit, for any number of workers.
+     */
+    public Evaluator withWorkers(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("evaluation workers must be >= 1, got " + n);
+        }
+        if (n > 1 && model.backend().device().isCuda()) {
+            throw new IllegalArgumentException("evaluation workers > 1 need the CPU backend (a GPU evaluates on one "
+                    + "worker), got " + n);
+        }
+        workers = n;
+        return this;
+    }
+
+    /** The number of threads {@link #logLikelihood(Dataset, int, int, int)} uses. */
+    public int workers() {
+        return workers;
     }
 
     private Backend be() {
@@ -71,17 +103,100 @@ public final class Evaluator {
                     + batch + ")");
         }
         batch = Math.min(batch, maxRows());
+        int batches = (data.rows() + batch - 1) / batch;
+        // The noise streams of batch b start where those of the batches before it end, as on one thread.
+        long[] firstCall = new long[batches + 1];
+        for (int b = 0; b < batches; b++) {
+            int n = Math.min(batch, data.rows() - b * batch);
+            int perPass = samplesPerPass(n, chunk);
+            firstCall[b + 1] = firstCall[b] + (k + perPass - 1) / perPass;
+        }
         double[] out = new double[data.rows()];
-        long[] call = {0};
-        for (int from = 0; from < data.rows(); from += batch) {
-            int to = Math.min(data.rows(), from + batch);
+        int size = batch;
+        BiConsumer<Evaluator, Integer> one = (ev, b) -> {
+            int from = b * size, to = Math.min(data.rows(), from + size);
             try (MemoryScope outer = MemoryScope.open()) {
-                Batches b = load(data, from, to);
-                double[] ll = logLikelihood(fixedBinarization(b.x, from), b.c, k, chunk, call, null);
+                Batches bt = ev.load(data, from, to);
+                double[] ll = ev.logLikelihood(ev.fixedBinarization(bt.x, from), bt.c, k, chunk,
+                        new long[] {firstCall[b]}, null);
                 System.arraycopy(ll, 0, out, from, ll.length);
             }
+        };
+        // Each thread's passes may take the whole pass budget: no more threads than half the memory holds.
+        long memory = model.backend().memoryCapacity();
+        int threads = (int) Math.min(Math.min(workers, batches), Math.max(1, memory / (2 * passBudget())));
+        if (threads <= 1) {
+            for (int b = 0; b < batches; b++) {
+                one.accept(this, b);
+            }
+            return out;
+        }
+        AtomicInteger next = new AtomicInteger();
+        AtomicBoolean failed = new AtomicBoolean();
+        Consumer<Evaluator> loop = ev -> {
+            try {
+                for (int b = next.getAndIncrement(); b < batches && !failed.get(); b = next.getAndIncrement()) {
+                    one.accept(ev, b);
+                }
+            } catch (RuntimeException | Error e) {
+                failed.set(true);
+                throw e;
+            }
+        };
+        List<Hvae> replicas = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(threads - 1,
+                r -> {
+                    Thread t = new Thread(r, "hvae4j-eval");
+                    t.setDaemon(true);
+                    return t;
+                });
+        List<Future<?>> futures = new ArrayList<>();
+        Throwable failure = null;
+        try {
+            for (int w = 1; w < threads; w++) {
+                Hvae r = model.replica();
+                replicas.add(r);
+                Evaluator ev = new Evaluator(r, seed);
+                futures.add(pool.submit(() -> loop.accept(ev)));
+            }
+            loop.accept(this);
+        } catch (RuntimeException | Error e) {
+            failed.set(true);
+            failure = e;
+        }
+        // Every worker is waited for, even after a failure: the replicas are closed only when none uses them.
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                failure = add(failure, e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failure = add(failure, e);
+            }
+        }
+        pool.shutdown();
+        for (Hvae r : replicas) {
+            r.close();
+        }
+        if (failure instanceof RuntimeException e) {
+            throw e;
+        } else if (failure instanceof Error e) {
+            throw e;
+        } else if (failure != null) {
+            throw new IllegalStateException("evaluation interrupted", failure);
         }
         return out;
+    }
+
+    private static Throwable add(Throwable first, Throwable next) {
+        if (first == null) {
+            return next;
+        }
+        if (first != next) {
+            first.addSuppressed(next);
+        }
+        return first;
     }
 
     /**
@@ -92,7 +207,7 @@ public final class Evaluator {
         int n = x.rows();
         double[] max = new double[n], sum = new double[n];
         java.util.Arrays.fill(max, Double.NEGATIVE_INFINITY);
-        int perPass = Math.max(1, Math.min(chunk, maxRows() / Math.max(1, n)));
+        int perPass = samplesPerPass(n, chunk);
         for (int done = 0; done < k; done += perPass) {
             int kc = Math.min(perPass, k - done);
             float[] lw;
@@ -137,8 +252,17 @@ public final class Evaluator {
      */
     static final long PASS_BUDGET_BYTES = 2L << 30;
 
+    /** Importance samples per pass over n examples: {@code chunk}, or fewer where a pass would exceed the budget. */
+    private int samplesPerPass(int n, int chunk) {
+        return Math.max(1, Math.min(chunk, maxRows() / Math.max(1, n)));
+    }
+
     int maxRows() {
-        return model.rowsWithin(Math.min(PASS_BUDGET_BYTES, model.backend().memoryCapacity() / 4));
+        return model.rowsWithin(passBudget());
+    }
+
+    private long passBudget() {
+        return Math.min(PASS_BUDGET_BYTES, model.backend().memoryCapacity() / 4);
     }
 
     /** Mean over examples of an array. */

@@ -81,6 +81,21 @@ class CliEndToEndTest {
     }
 
     @Test
+    void evalWorkersChangeNothingButTheTime() throws IOException {
+        Object[] ll = new Object[2];
+        for (int w = 1; w <= 2; w++) {
+            Cli r = Cli.run(concat(new String[] {"eval", "-c", run.toString(), "--k", "3", "--json", "--workers",
+                    String.valueOf(w)}, DATA));
+            assertEquals(0, r.code(), r::toString);
+            ll[w - 1] = new ObjectMapper().readValue(r.out().strip(), Map.class).get("logLikelihood");
+        }
+        assertEquals(ll[0], ll[1]);
+        Cli bad = Cli.run(concat(new String[] {"eval", "-c", run.toString(), "--workers", "0"}, DATA));
+        assertEquals(Failures.USAGE, bad.code(), bad::toString);
+        assertTrue(bad.err().contains("--workers must be >= 1, got 0"), bad::toString);
+    }
+
+    @Test
     void sampleReconstructEncodeScore() throws IOException {
         Path png = tmp.resolve("s.png");
         Cli s = Cli.run("sample", "-c", run.resolve("checkpoint.hvae").toString(), "--n", "16", "--out",
