@@ -30,9 +30,14 @@ final class EvalCommand extends ModelCommand {
     @Option(names = "--json", description = "print one JSON line instead of text")
     boolean json;
 
+    @Option(names = "--progress", description = "report the log-likelihood's progress (examples done, running "
+            + "mean, time left) on standard error every 10 s")
+    boolean progress;
+
     @Override
     void run(Hvae model, Evaluator ev) throws Exception {
-        Evaluation e = Evaluation.of(evalWorkers.apply(ev, model.backend()), data.load(), k, batch);
+        Evaluation e = Evaluation.of(evalWorkers.apply(ev, model.backend()), data.load(), k, batch,
+                progress ? System.err : null);
         if (json) {
             println("%s", new ObjectMapper().writeValueAsString(e.toMap()));
             return;

@@ -1,10 +1,12 @@
 package org.hvae4j.cli;
 
+import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.hvae4j.data.Dataset;
 import org.hvae4j.model.Evaluator;
 import org.hvae4j.model.StepResult;
+import org.hvae4j.report.Progress;
 
 /**
  * The evaluation of {@code eval} and of the end of {@code train}: the importance-sampled log-likelihood (IWAE bound
@@ -16,8 +18,34 @@ record Evaluation(String data, int examples, int k, double logLikelihood, StepRe
     static final double ACTIVE_THRESHOLD = 0.01;
 
     static Evaluation of(Evaluator ev, Dataset d, int k, int batch) {
+        return of(ev, d, k, batch, null);
+    }
+
+    /**
+     * As {@link #of(Evaluator, Dataset, int, int)}, reporting the log-likelihood's progress (examples done, the
+     * running mean over the examples done so far) on {@code progress} when it is not null.
+     */
+    static Evaluation of(Evaluator ev, Dataset d, int k, int batch, PrintStream progress) {
         long t0 = System.nanoTime();
-        double ll = Evaluator.mean(ev.logLikelihood(d, k, Math.min(k, 100), batch));
+        double ll;
+        if (progress == null) {
+            ll = Evaluator.mean(ev.logLikelihood(d, k, Math.min(k, 100), batch));
+        } else {
+            double[] sum = new double[2];   // examples, sum of their log-likelihoods; guarded by p
+            try (Progress p = Progress.builder("eval log p(x), k=" + k, d.rows()).examplesPerStep(1)
+                    .output(progress).mode(Progress.Mode.PLAIN).start()) {
+                ev.withProgress((n, s) -> {
+                    synchronized (p) {
+                        sum[0] += n;
+                        sum[1] += s;
+                        p.step(n, Map.of("log p(x)", sum[1] / sum[0]));
+                    }
+                });
+                ll = Evaluator.mean(ev.logLikelihood(d, k, Math.min(k, 100), batch));
+            } finally {
+                ev.withProgress(null);
+            }
+        }
         StepResult elbo = ev.elbo(d, batch);
         int[] active = ev.activeUnits(d, ACTIVE_THRESHOLD, 10);
         return new Evaluation(d.name(), d.rows(), k, ll, elbo, active, (System.nanoTime() - t0) / 1e9);

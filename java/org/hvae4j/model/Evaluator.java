@@ -29,6 +29,7 @@ public final class Evaluator {
     private final Hvae model;
     private final long seed;
     private int workers = 1;
+    private BiConsumer<Integer, Double> afterBatch;
 
     public Evaluator(Hvae model, long seed) {
         this.model = model;
@@ -50,6 +51,16 @@ public final class Evaluator {
                     + "worker), got " + n);
         }
         workers = n;
+        return this;
+    }
+
+    /**
+     * Has {@link #logLikelihood(Dataset, int, int, int)} call {@code afterBatch} after each batch with the number of
+     * its examples and the sum of their log-likelihoods (null: no calls). With several workers it is called from
+     * each worker's thread, batches in any order, so it must be thread-safe.
+     */
+    public Evaluator withProgress(BiConsumer<Integer, Double> afterBatch) {
+        this.afterBatch = afterBatch;
         return this;
     }
 
@@ -117,9 +128,13 @@ public final class Evaluator {
             int from = b * size, to = Math.min(data.rows(), from + size);
             try (MemoryScope outer = MemoryScope.open()) {
                 Batches bt = ev.load(data, from, to);
-                double[] ll = ev.logLikelihood(ev.fixedBinarization(bt.x, from), bt.c, k, chunk,
-                        new long[] {firstCall[b]}, null);
+                // The pass size is the one the noise offsets were computed with, whichever replica runs the batch.
+                double[] ll = ev.logLikelihood(ev.fixedBinarization(bt.x, from), bt.c, k,
+                        samplesPerPass(to - from, chunk), new long[] {firstCall[b]}, null);
                 System.arraycopy(ll, 0, out, from, ll.length);
+                if (afterBatch != null) {
+                    afterBatch.accept(ll.length, java.util.Arrays.stream(ll).sum());
+                }
             }
         };
         // Each thread's passes may take the whole pass budget: no more threads than half the memory holds.

@@ -265,7 +265,12 @@ public final class Hvae implements AutoCloseable {
      * the same distributions). Close it before this model.
      */
     public Hvae sharing(ModelSpec other) {
+        long measured = passBytesPerRow();   // measured here, on this thread: see below
         Hvae r = new Hvae(other, be, 0);
+        // The replica takes this model's measure of a pass rather than measuring its own: a measurement reads the
+        // backend's memory in use, which other threads' passes (those of this model or of other replicas) change,
+        // and evaluations that split work between replicas must size their passes alike.
+        r.passBytesPerRow = measured;
         try {
             if (r.params.size() != params.size()) {
                 throw new IllegalArgumentException("model " + other + " does not have the parameters of " + spec);

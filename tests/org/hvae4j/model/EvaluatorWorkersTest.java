@@ -63,4 +63,37 @@ class EvaluatorWorkersTest {
             assertTrue(e.getMessage().contains("workers must be >= 1, got 0"), e.getMessage());
         }
     }
+
+    /**
+     * A replica's passes are sized by its model's measure, not by one of its own: measured while other threads run
+     * passes on the same backend, its own would count their memory too, and workers would split k differently.
+     */
+    @Test
+    void replicasSizeTheirPassesAsTheirModelDoesWhileOtherThreadsRunPasses() throws Exception {
+        try (Hvae m = new Hvae(ModelGradientTest.conv(Inference.RESIDUAL).build(), CPU, 2);
+                Hvae busy = m.replica()) {
+            long measured = m.passBytesPerRow();
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread t = new Thread(() -> {
+                try (org.hvae4j.tensor.MemoryScope s = org.hvae4j.tensor.MemoryScope.open()) {
+                    org.hvae4j.tensor.Tensor x = CPU.zeros(20, m.spec().inputDim());
+                    while (!stop.get()) {
+                        busy.forward(x, null, 4, NoiseStreams.of(1, 1)).close();
+                    }
+                }
+            });
+            t.start();
+            try {
+                for (int i = 0; i < 20; i++) {
+                    try (Hvae r = m.replica()) {
+                        assertEquals(measured, r.passBytesPerRow());
+                        assertEquals(m.rowsWithin(1L << 24), r.rowsWithin(1L << 24));
+                    }
+                }
+            } finally {
+                stop.set(true);
+                t.join();
+            }
+        }
+    }
 }
