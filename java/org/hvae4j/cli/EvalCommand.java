@@ -37,7 +37,7 @@ final class EvalCommand extends ModelCommand {
     @Override
     void run(Hvae model, Evaluator ev) throws Exception {
         Evaluation e = Evaluation.of(evalWorkers.apply(ev, model.backend()), data.load(), k, batch,
-                progress ? System.err : null);
+                progress ? err() : null);
         if (json) {
             println("%s", new ObjectMapper().writeValueAsString(e.toMap()));
             return;

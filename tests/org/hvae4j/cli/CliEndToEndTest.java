@@ -90,6 +90,14 @@ class CliEndToEndTest {
             ll[w - 1] = new ObjectMapper().readValue(r.out().strip(), Map.class).get("logLikelihood");
         }
         assertEquals(ll[0], ll[1]);
+        // --progress reports on stderr and ends at the mean that stdout prints, without changing it.
+        Cli p = Cli.run(concat(new String[] {"eval", "-c", run.toString(), "--k", "3", "--json", "--workers", "2",
+                "--progress"}, DATA));
+        assertEquals(0, p.code(), p::toString);
+        assertEquals(ll[0], new ObjectMapper().readValue(p.out().strip(), Map.class).get("logLikelihood"));
+        String last = p.err().strip().lines().reduce((a, b) -> b).orElse("");
+        assertTrue(last.startsWith("eval log p(x), k=3  done") && last.contains(
+                String.format(java.util.Locale.ROOT, "log p(x) %.2f", (Double) ll[0])), p::toString);
         Cli bad = Cli.run(concat(new String[] {"eval", "-c", run.toString(), "--workers", "0"}, DATA));
         assertEquals(Failures.USAGE, bad.code(), bad::toString);
         assertTrue(bad.err().contains("--workers must be >= 1, got 0"), bad::toString);
