@@ -27,23 +27,24 @@ record Evaluation(String data, int examples, int k, double logLikelihood, StepRe
      */
     static Evaluation of(Evaluator ev, Dataset d, int k, int batch, PrintStream progress) {
         long t0 = System.nanoTime();
+        Progress p = progress == null ? null : Progress.builder("eval log p(x), k=" + k, d.rows())
+                .examplesPerStep(1).output(progress).mode(Progress.Mode.PLAIN).start();
         double ll;
-        if (progress == null) {
-            ll = Evaluator.mean(ev.logLikelihood(d, k, Math.min(k, 100), batch));
-        } else {
-            double[] sum = new double[2];   // examples, sum of their log-likelihoods; guarded by p
-            try (Progress p = Progress.builder("eval log p(x), k=" + k, d.rows()).examplesPerStep(1)
-                    .output(progress).mode(Progress.Mode.PLAIN).start()) {
+        try {
+            if (p != null) {
+                double[] sum = {0};   // of the log-likelihoods of the examples done; guarded by p
                 ev.withProgress((n, s) -> {
                     synchronized (p) {
-                        sum[0] += n;
-                        sum[1] += s;
-                        p.step(n, Map.of("log p(x)", sum[1] / sum[0]));
+                        sum[0] += s;
+                        p.step(n, Map.of("log p(x)", sum[0] / (p.current() + n)));
                     }
                 });
-                ll = Evaluator.mean(ev.logLikelihood(d, k, Math.min(k, 100), batch));
-            } finally {
+            }
+            ll = Evaluator.mean(ev.logLikelihood(d, k, Math.min(k, 100), batch));
+        } finally {
+            if (p != null) {
                 ev.withProgress(null);
+                p.close();
             }
         }
         StepResult elbo = ev.elbo(d, batch);

@@ -116,11 +116,12 @@ public final class Evaluator {
         batch = Math.min(batch, maxRows());
         int batches = (data.rows() + batch - 1) / batch;
         // The noise streams of batch b start where those of the batches before it end, as on one thread.
+        // Each batch's pass size is fixed here, whichever replica runs it, so that the offsets stay right.
         long[] firstCall = new long[batches + 1];
+        int[] perPass = new int[batches];
         for (int b = 0; b < batches; b++) {
-            int n = Math.min(batch, data.rows() - b * batch);
-            int perPass = samplesPerPass(n, chunk);
-            firstCall[b + 1] = firstCall[b] + (k + perPass - 1) / perPass;
+            perPass[b] = samplesPerPass(Math.min(batch, data.rows() - b * batch), chunk);
+            firstCall[b + 1] = firstCall[b] + (k + perPass[b] - 1) / perPass[b];
         }
         double[] out = new double[data.rows()];
         int size = batch;
@@ -128,9 +129,8 @@ public final class Evaluator {
             int from = b * size, to = Math.min(data.rows(), from + size);
             try (MemoryScope outer = MemoryScope.open()) {
                 Batches bt = ev.load(data, from, to);
-                // The pass size is the one the noise offsets were computed with, whichever replica runs the batch.
-                double[] ll = ev.logLikelihood(ev.fixedBinarization(bt.x, from), bt.c, k,
-                        samplesPerPass(to - from, chunk), new long[] {firstCall[b]}, null);
+                double[] ll = ev.logLikelihood(ev.fixedBinarization(bt.x, from), bt.c, k, perPass[b],
+                        new long[] {firstCall[b]}, null);
                 System.arraycopy(ll, 0, out, from, ll.length);
                 if (afterBatch != null) {
                     afterBatch.accept(ll.length, java.util.Arrays.stream(ll).sum());

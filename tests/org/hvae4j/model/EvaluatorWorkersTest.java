@@ -3,8 +3,11 @@ package org.hvae4j.model;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.hvae4j.data.Dataset;
 import org.hvae4j.tensor.Backend;
+import org.hvae4j.tensor.MemoryScope;
+import org.hvae4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
 /** The importance-sampled log-likelihood spread over threads gives what one thread gives, bit for bit. */
@@ -73,10 +76,10 @@ class EvaluatorWorkersTest {
         try (Hvae m = new Hvae(ModelGradientTest.conv(Inference.RESIDUAL).build(), CPU, 2);
                 Hvae busy = m.replica()) {
             long measured = m.passBytesPerRow();
-            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            AtomicBoolean stop = new AtomicBoolean();
             Thread t = new Thread(() -> {
-                try (org.hvae4j.tensor.MemoryScope s = org.hvae4j.tensor.MemoryScope.open()) {
-                    org.hvae4j.tensor.Tensor x = CPU.zeros(20, m.spec().inputDim());
+                try (MemoryScope s = MemoryScope.open()) {
+                    Tensor x = CPU.zeros(20, m.spec().inputDim());
                     while (!stop.get()) {
                         busy.forward(x, null, 4, NoiseStreams.of(1, 1)).close();
                     }
