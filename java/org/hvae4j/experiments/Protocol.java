@@ -23,9 +23,11 @@ import org.hvae4j.tensor.Backend;
  * batch 100, then report the test negative log-likelihood by IWAE k=5000 on the first 1000 test images, binarized
  * once with a fixed seed exactly as the PyTorch reference does (numpy RandomState(123)).
  * <pre>java ... org.hvae4j.experiments.Protocol MODEL EPOCHS [OBJECTIVE] [EVAL_K] [TEST_N] [DEVICE] [SEED]
- *     [CHECKPOINT|-] [WORKERS] [FREE_BITS] [KL_WARMUP_STEPS] [data-init]</pre>
+ *     [CHECKPOINT|-] [WORKERS] [FREE_BITS] [KL_WARMUP_STEPS] [data-init] [lr=RATE] [schedule=SCHEDULE]</pre>
  * MODEL: a preset of {@link BurdaModels#byName} (g1, g2, b2, l2, r2, conv, conv-state, ...), or a JSON file whose
  * object (or its {@code model} section, as in the program's configuration files) is a {@link ModelSpec#toMap} map.
+ * The trailing options, in any order, change the protocol's Adam 1e-3 at a constant rate: {@code lr=2e-3},
+ * {@code schedule=cosine} (any {@link TrainConfig#scheduleFactor} schedule).
  */
 public final class Protocol {
     private Protocol() {}
@@ -41,9 +43,20 @@ public final class Protocol {
         int workers = args.length > 8 ? Integer.parseInt(args[8]) : 1;
         double freeBits = args.length > 9 ? Double.parseDouble(args[9]) : 0;
         long warmup = args.length > 10 ? Long.parseLong(args[10]) : 0;
-        boolean dataInit = args.length > 11 && args[11].equals("data-init");
-        if (args.length > 11 && !dataInit) {
-            throw new IllegalArgumentException("the 12th argument is 'data-init' or nothing, got '" + args[11] + "'");
+        boolean dataInit = false;
+        double lr = 1e-3;
+        String schedule = "constant";
+        for (int i = 11; i < args.length; i++) {
+            if (args[i].equals("data-init")) {
+                dataInit = true;
+            } else if (args[i].startsWith("lr=")) {
+                lr = Double.parseDouble(args[i].substring(3));
+            } else if (args[i].startsWith("schedule=")) {
+                schedule = args[i].substring(9);
+            } else {
+                throw new IllegalArgumentException("arguments after the 11th are 'data-init', 'lr=RATE' or "
+                        + "'schedule=SCHEDULE', got '" + args[i] + "'");
+            }
         }
         Objective objective = freeBits > 0 ? parsed.withFreeBits(freeBits) : parsed;
         ModelSpec spec = model(name);
@@ -53,10 +66,14 @@ public final class Protocol {
         if (dataInit) {
             name += "+data-init";
         }
+        if (lr != 1e-3 || !schedule.equals("constant")) {
+            name += String.format(Locale.ROOT, "+lr%s-%s", lr, schedule);
+        }
         Dataset train = Datasets.fashionMnist(null, true);
         Dataset test = Datasets.fashionMnistTestBinarized(null, testN);
         TrainConfig cfg = TrainConfig.defaults(epochs).withObjective(objective).withSeed(seed)
-                .withKlWarmupSteps(warmup).withDataInit(dataInit);
+                .withKlWarmupSteps(warmup).withDataInit(dataInit).withLearningRate(lr)
+                .withSchedule(schedule);
         System.out.printf(Locale.ROOT, "model %s (%s), %d epochs of %s on %s, backend %s, %d worker(s)%n", name,
                 spec, epochs, objective, train.name(), backend.describe(), workers);
         long t0 = System.nanoTime();
