@@ -66,6 +66,11 @@ final class ModelOptions {
             + "network above, so p(z_l | z_>l) depends on every layer above (--no-top-down-state: Markov in z)")
     Boolean topDownState;
 
+    @Option(names = "--batch-norm", negatable = true, description = "NVAE's batch normalization before every "
+            + "activation of a convolutional model's residual cells (running statistics in evaluation, sampling and "
+            + "encoding); --no-batch-norm: weight normalization alone (the default)")
+    Boolean batchNorm;
+
     @Option(names = "--conditional", description = "condition every network on the data's condition vectors "
             + "(SPEC#conditions=N), else on its class label (one-hot)")
     boolean conditional;
@@ -115,6 +120,9 @@ final class ModelOptions {
         putIfGiven(m, "inference", inference);
         putIfGiven(m, "residualBlocks", residualBlocks);
         putIfGiven(m, "topDownState", topDownState);
+        if (batchNorm != null) {
+            applyBatchNorm(m, batchNorm);
+        }
         if (conditional) {
             if (data.hasConditions()) {
                 m.put("conditioning", data.conditionDim());
@@ -221,6 +229,33 @@ final class ModelOptions {
             w.add(v);
         }
         return w;
+    }
+
+    /** Sets the normalization of every convolutional block of the model map; a model without one is refused. */
+    @SuppressWarnings("unchecked")
+    private static void applyBatchNorm(Map<String, Object> m, boolean on) {
+        int conv = 0;
+        if (m.get("latents") instanceof List<?> ls) {
+            List<Object> copy = new ArrayList<>();
+            for (Object l : ls) {
+                if (l instanceof Map<?, ?> lm && lm.get("cell") instanceof Map<?, ?> cm
+                        && "conv".equals(cm.get("type"))) {
+                    Map<String, Object> cell = new LinkedHashMap<>((Map<String, Object>) cm);
+                    cell.put("norm", on ? "batch" : "weight");
+                    Map<String, Object> latent = new LinkedHashMap<>((Map<String, Object>) lm);
+                    latent.put("cell", cell);
+                    copy.add(latent);
+                    conv++;
+                } else {
+                    copy.add(l);
+                }
+            }
+            m.put("latents", copy);
+        }
+        if (conv == 0) {
+            throw new ConfigException("--batch-norm applies to convolutional models (--model conv, or conv cells in "
+                    + "the configuration) and this model has none");
+        }
     }
 
     private static void putIfGiven(Map<String, Object> m, String key, Object value) {

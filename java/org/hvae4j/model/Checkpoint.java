@@ -66,6 +66,14 @@ public final class Checkpoint {
             pm.put("moments", true);
             ps.add(pm);
         }
+        for (Param p : m.buffers()) {
+            Map<String, Object> pm = new LinkedHashMap<>();
+            pm.put("name", p.name());
+            pm.put("shape", p.value().shape().dims());
+            pm.put("moments", false);
+            pm.put("buffer", true);
+            ps.add(pm);
+        }
         header.put("parameters", ps);
         byte[] json = JSON.writeValueAsBytes(header);
         AtomicFiles.write(path, out -> {
@@ -79,6 +87,9 @@ public final class Checkpoint {
                 writeFloats(d, m.parameters().get(i).value().toArray());
                 writeFloats(d, t.optimizer().firstMoment(i).toArray());
                 writeFloats(d, t.optimizer().secondMoment(i).toArray());
+            }
+            for (Param p : m.buffers()) {
+                writeFloats(d, p.value().toArray());
             }
             d.flush();
             new DataOutputStream(out).writeLong(crc.getValue());
@@ -323,13 +334,14 @@ public final class Checkpoint {
         Trainer t = null;
         try (InputStream raw = new BufferedInputStream(from(ch, hd.dataOffset()), 1 << 20)) {
             DataInputStream d = new DataInputStream(raw);
-            if (ps.size() != model.parameters().size()) {
-                throw corrupt(path, "it lists " + ps.size() + " parameters, the model has "
-                        + model.parameters().size());
+            int np = model.parameters().size();
+            if (ps.size() != np + model.buffers().size()) {
+                throw corrupt(path, "it lists " + ps.size() + " parameters and buffers, the model has " + np
+                        + " parameters and " + model.buffers().size() + " buffers");
             }
             t = new Trainer(model, cfg);
             for (int i = 0; i < ps.size(); i++) {
-                Param p = model.parameters().get(i);
+                Param p = i < np ? model.parameters().get(i) : model.buffers().get(i - np);
                 Map<?, ?> pm = ps.get(i) instanceof Map<?, ?> m ? m : Map.of();
                 Object shape = pm.get("shape");
                 Object name = pm.get("name");
@@ -340,7 +352,7 @@ public final class Checkpoint {
                 }
                 int n = Math.toIntExact(p.value().numel());
                 backend.copyFrom(readFloats(d, n), p.value());
-                if (Boolean.TRUE.equals(pm.get("moments"))) {
+                if (i < np && Boolean.TRUE.equals(pm.get("moments"))) {
                     t.optimizer().setMoments(i, readFloats(d, n), readFloats(d, n));
                 }
             }
@@ -384,7 +396,10 @@ public final class Checkpoint {
         }
     }
 
-    /** Writes the parameters as a safetensors file (F32, row-major; names as in {@link Hvae#parameters()}). */
+    /**
+     * Writes the parameters and then the buffers as a safetensors file (F32, row-major; names as in
+     * {@link Hvae#parameters()} and {@link Hvae#buffers()}).
+     */
     public static void exportSafetensors(Hvae model, Path path) throws IOException {
         Map<String, Object> header = new LinkedHashMap<>();
         Map<String, String> meta = new LinkedHashMap<>();
@@ -392,7 +407,9 @@ public final class Checkpoint {
         meta.put("hvae4j_model", JSON.writeValueAsString(model.spec().toMap()));
         header.put("__metadata__", meta);
         long offset = 0;
-        for (Param p : model.parameters()) {
+        List<Param> saved = new java.util.ArrayList<>(model.parameters());
+        saved.addAll(model.buffers());
+        for (Param p : saved) {
             Map<String, Object> e = new LinkedHashMap<>();
             e.put("dtype", "F32");
             e.put("shape", p.value().shape().dims());
@@ -410,7 +427,7 @@ public final class Checkpoint {
             out.write(len.array());
             out.write(padded);
             DataOutputStream d = new DataOutputStream(out);
-            for (Param p : model.parameters()) {
+            for (Param p : saved) {
                 writeFloats(d, p.value().toArray());
             }
             d.flush();

@@ -37,6 +37,7 @@ public final class ConvHierarchy {
     private Estimator bernoulli;
     private int conditioningDim;
     private boolean conditioningOneHot = true;
+    private ConvCellSpec.Norm norm = ConvCellSpec.Norm.WEIGHT;
 
     private ConvHierarchy(int channels, int height, int width, Likelihood likelihood) {
         if (channels <= 0 || height <= 0 || width <= 0) {
@@ -118,6 +119,15 @@ public final class ConvHierarchy {
         return this;
     }
 
+    /**
+     * NVAE's batch normalization before every activation of the residual cells, beside weight normalization
+     * ({@link ConvCellSpec.Norm#BATCH}); off by default.
+     */
+    public ConvHierarchy batchNorm(boolean on) {
+        this.norm = on ? ConvCellSpec.Norm.BATCH : ConvCellSpec.Norm.WEIGHT;
+        return this;
+    }
+
     /** Bernoulli latent groups with this estimator instead of Gaussian ones. */
     public ConvHierarchy bernoulli(Estimator estimator) {
         this.bernoulli = estimator;
@@ -147,9 +157,9 @@ public final class ConvHierarchy {
                 boolean lowestOfScale = g == sc[1] - 1;
                 ConvCellSpec block = lowestOfScale
                         ? new ConvCellSpec(h * 2, w * 2, sc[3], cells, ConvCellSpec.Resample.DOWN,
-                                ConvCellSpec.Style.ENCODER, expand)
+                                ConvCellSpec.Style.ENCODER, expand, norm)
                         : new ConvCellSpec(h, w, sc[3], cells, ConvCellSpec.Resample.NONE, ConvCellSpec.Style.ENCODER,
-                                expand);
+                                expand, norm);
                 b.cell(block);
             }
         }

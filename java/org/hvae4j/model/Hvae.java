@@ -41,6 +41,7 @@ public final class Hvae implements AutoCloseable {
     final ModelSpec spec;
     final Backend be;
     final List<Param> params = new ArrayList<>();
+    private final List<Param> buffers = new ArrayList<>();   // state that is not trained (running statistics)
     final int depth;
     final LatentSpec[] lat;         // bottom-up
     final LatentLayer[] layers;     // bottom-up, as the inference scheme uses them
@@ -165,6 +166,9 @@ public final class Hvae implements AutoCloseable {
                 sharedLogVariance = new Param("dec.logvar", Param.Role.GENERATIVE, be.zeros(spec.inputDim()));
                 params.add(sharedLogVariance);
             }
+            // The cells registered their buffers among the parameters, in creation order: kept apart.
+            params.stream().filter(p -> !p.trainable()).forEach(buffers::add);
+            params.removeIf(p -> !p.trainable());
             own.detachAll();
         } catch (RuntimeException | Error e) {
             own.close();
@@ -233,6 +237,14 @@ public final class Hvae implements AutoCloseable {
         return Collections.unmodifiableList(params);
     }
 
+    /**
+     * The model's buffers, in a stable order: state its passes keep that is not trained (batch normalization's running
+     * statistics, see {@link org.hvae4j.nn.BatchNorm}); checkpoints and exports save them after the parameters.
+     */
+    public List<Param> buffers() {
+        return Collections.unmodifiableList(buffers);
+    }
+
     public long parameterCount() {
         return params.stream().mapToLong(p -> p.value().numel()).sum();
     }
@@ -272,11 +284,14 @@ public final class Hvae implements AutoCloseable {
         // and evaluations that split work between replicas must size their passes alike.
         r.passBytesPerRow = measured;
         try {
-            if (r.params.size() != params.size()) {
+            if (r.params.size() != params.size() || r.buffers.size() != buffers.size()) {
                 throw new IllegalArgumentException("model " + other + " does not have the parameters of " + spec);
             }
             for (int i = 0; i < params.size(); i++) {
                 r.params.get(i).shareValueOf(params.get(i));
+            }
+            for (int i = 0; i < buffers.size(); i++) {
+                r.buffers.get(i).shareValueOf(buffers.get(i));   // read, never updated, by the replica
             }
         } catch (RuntimeException e) {
             r.close();
@@ -336,10 +351,11 @@ public final class Hvae implements AutoCloseable {
                     + "got " + x.rows());
         }
         try (MemoryScope scope = MemoryScope.open()) {
-            return org.hvae4j.nn.DataInit.during(() -> {
+            // A training pass: batch normalization (where a model has it) normalizes by this batch's statistics.
+            return org.hvae4j.nn.DataInit.during(() -> org.hvae4j.nn.BatchNorm.training(() -> {
                 forward(x, c, 1, NoiseStreams.of(seed, 0)).close();
                 return null;
-            }).layers();
+            })).layers();
         }
     }
 
@@ -848,5 +864,6 @@ public final class Hvae implements AutoCloseable {
     @Override
     public void close() {
         params.forEach(Param::close);
+        buffers.forEach(Param::close);
     }
 }

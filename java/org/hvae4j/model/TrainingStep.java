@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.hvae4j.bridge.NativeCodes;
 import org.hvae4j.nn.Adam;
+import org.hvae4j.nn.BatchNorm;
 import org.hvae4j.nn.Param;
 import org.hvae4j.tensor.Backend;
 import org.hvae4j.tensor.MemoryScope;
@@ -149,7 +150,9 @@ final class TrainingStep implements AutoCloseable {
             m.zeroGrad();
             try (MemoryScope scope = MemoryScope.open(); Tensor xw = x.rowsView(w * rows, (w + 1) * rows);
                     Tensor cw = c == null ? null : c.rowsView(w * rows, (w + 1) * rows)) {
-                Pass ps = m.forward(xw, cw, objective.samples(), new NoiseStreams(seed, 0, noiseWord[w].address()));
+                // A training pass: batch normalization (where the model has it) uses the shard's statistics.
+                Pass ps = BatchNorm.training(() -> m.forward(xw, cw, objective.samples(),
+                        new NoiseStreams(seed, 0, noiseWord[w].address())));
                 ps.backward(objective.weights(ps, ctx[w]));
             }
         });

@@ -20,6 +20,7 @@ final class ConvCell implements Cell {
     private final ConvLayer resample;       // stride-2 convolution (down) or the convolution after upsampling (up)
     private final List<ConvLayer[]> branches = new ArrayList<>();
     private final List<Linear[]> excite = new ArrayList<>();
+    private final List<BatchNorm[]> norms = new ArrayList<>();   // per branch, one before each activation (BATCH)
     private final List<Param> params;
 
     ConvCell(CellContext ctx, String name, Param.Role role, int[] inputWidths, ConvCellSpec spec) {
@@ -59,12 +60,17 @@ final class ConvCell implements Cell {
         int se = Math.max(c / 16, 4);
         for (int k = 0; k < spec.cells(); k++) {
             String cn = name + ".cell" + k;
+            boolean bn = spec.norm() == ConvCellSpec.Norm.BATCH;
             if (spec.style() == ConvCellSpec.Style.ENCODER) {
+                norms.add(bn ? new BatchNorm[] {BatchNorm.create(ctx, cn + ".bn0", role, c),
+                    BatchNorm.create(ctx, cn + ".bn1", role, c)} : null);
                 branches.add(new ConvLayer[] {
                     ConvLayer.create(ctx, cn + ".a", role, true, Conv2d.of(c, oh, ow, c, 3, 1, 1)),
                     ConvLayer.create(ctx, cn + ".b", role, true, Conv2d.of(c, oh, ow, c, 3, 1, 1))});
             } else {
                 int e = c * spec.expand();
+                norms.add(bn ? new BatchNorm[] {null, BatchNorm.create(ctx, cn + ".bn1", role, e),
+                    BatchNorm.create(ctx, cn + ".bn2", role, e)} : null);
                 branches.add(new ConvLayer[] {
                     ConvLayer.create(ctx, cn + ".expand", role, true, Conv2d.of(c, oh, ow, e, 1, 1, 0)),
                     ConvLayer.create(ctx, cn + ".depthwise", role, true, Conv2d.depthwise(e, oh, ow, 5, 1, 2)),
@@ -73,7 +79,7 @@ final class ConvCell implements Cell {
             excite.add(new Linear[] {Linear.create(ctx, cn + ".se0", role, new int[] {c}, se),
                 Linear.create(ctx, cn + ".se1", role, new int[] {se}, c)});
         }
-        params = List.copyOf(ctx.registry().subList(first, ctx.registry().size()));
+        params = ctx.registry().subList(first, ctx.registry().size()).stream().filter(Param::trainable).toList();
     }
 
     @Override
@@ -121,13 +127,18 @@ final class ConvCell implements Cell {
         for (int k = 0; k < branches.size(); k++) {
             Tensor b = s;
             ConvLayer[] layers = branches.get(k);
-            for (ConvLayer layer : layers) {
-                // encoder: act, conv, act, conv; decoder: conv, act, depthwise, act, conv
-                boolean before = spec.style() == ConvCellSpec.Style.ENCODER || layer != layers[0];
+            BatchNorm[] bn = norms.get(k);
+            for (int j = 0; j < layers.length; j++) {
+                // encoder: act, conv, act, conv; decoder: conv, act, depthwise, act, conv (with batch normalization:
+                // before each activation)
+                boolean before = spec.style() == ConvCellSpec.Style.ENCODER || j > 0;
                 if (before) {
+                    if (bn != null) {
+                        b = bn[j].forward(tape, b);
+                    }
                     b = TapeOps.activation(tape, act, b);
                 }
-                b = layer.forward(tape, List.of(b));
+                b = layers[j].forward(tape, List.of(b));
             }
             b = TapeOps.squeezeExcite(tape, b, c, hw, excite.get(k)[0], excite.get(k)[1]);
             s = TapeOps.addScaled(tape, s, b, RESIDUAL_SCALE);

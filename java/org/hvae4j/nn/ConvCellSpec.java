@@ -18,9 +18,10 @@ import java.util.Map;
  *     conv 1×1 back;
  * </ul>
  * with squeeze-and-excitation (SE) on each branch, the model's activation (NVAE's Swish is {@code silu}) and weight
- * normalization on every convolution. NVAE's batch normalization is left out: weight-normalized cells compute each
- * example on its own, so importance samples and evaluation batches see the same function as training (see
- * docs/RESULTS.md). {@link #mirrored()} is the generative twin: it reads images at this block's output resolution,
+ * normalization on every convolution. {@link Norm#BATCH} adds NVAE's batch normalization before every activation of
+ * the residual branches ({@link BatchNorm}: batch statistics in training passes, running statistics in every other
+ * pass); {@link Norm#WEIGHT}, the default, has weight normalization alone, so that every pass computes each example
+ * on its own (see docs/RESULTS.md for the two measured). {@link #mirrored()} is the generative twin: it reads images at this block's output resolution,
  * resamples the other way and uses decoder cells. Its output features are {@code channels} × out-height × out-width.
  */
 public final class ConvCellSpec implements CellSpec {
@@ -30,6 +31,9 @@ public final class ConvCellSpec implements CellSpec {
     /** The residual cells' kind. */
     public enum Style { ENCODER, DECODER }
 
+    /** The normalization of the residual branches: weight normalization alone, or with batch normalization. */
+    public enum Norm { WEIGHT, BATCH }
+
     private final int height;
     private final int width;
     private final int channels;
@@ -37,8 +41,14 @@ public final class ConvCellSpec implements CellSpec {
     private final Resample resample;
     private final Style style;
     private final int expand;
+    private final Norm norm;
 
     public ConvCellSpec(int height, int width, int channels, int cells, Resample resample, Style style, int expand) {
+        this(height, width, channels, cells, resample, style, expand, Norm.WEIGHT);
+    }
+
+    public ConvCellSpec(int height, int width, int channels, int cells, Resample resample, Style style, int expand,
+            Norm norm) {
         if (height <= 0 || width <= 0) {
             throw new IllegalArgumentException("a convolutional block's input must be at least 1x1, got " + height + "x"
                     + width);
@@ -52,8 +62,8 @@ public final class ConvCellSpec implements CellSpec {
         if (expand <= 0) {
             throw new IllegalArgumentException("the decoder cells' expansion must be > 0, got " + expand);
         }
-        if (resample == null || style == null) {
-            throw new IllegalArgumentException("resample and style must not be null");
+        if (resample == null || style == null || norm == null) {
+            throw new IllegalArgumentException("resample, style and norm must not be null");
         }
         if (resample == Resample.DOWN && (height % 2 != 0 || width % 2 != 0)) {
             throw new IllegalArgumentException("a block that halves its input's resolution needs an even height and "
@@ -66,6 +76,7 @@ public final class ConvCellSpec implements CellSpec {
         this.resample = resample;
         this.style = style;
         this.expand = expand;
+        this.norm = norm;
     }
 
     /** An upward (encoder) block over height × width inputs, halving the resolution when {@code down}. */
@@ -102,6 +113,10 @@ public final class ConvCellSpec implements CellSpec {
         return expand;
     }
 
+    public Norm norm() {
+        return norm;
+    }
+
     /** The resolution of the features: the input's, halved (DOWN) or doubled (UP). */
     public int outHeight() {
         return resample == Resample.DOWN ? height / 2 : resample == Resample.UP ? height * 2 : height;
@@ -113,7 +128,12 @@ public final class ConvCellSpec implements CellSpec {
 
     /** The same block with the decoder cells' expansion factor {@code e}. */
     public ConvCellSpec withExpand(int e) {
-        return new ConvCellSpec(height, width, channels, cells, resample, style, e);
+        return new ConvCellSpec(height, width, channels, cells, resample, style, e, norm);
+    }
+
+    /** The same block with normalization {@code n}. */
+    public ConvCellSpec withNorm(Norm n) {
+        return new ConvCellSpec(height, width, channels, cells, resample, style, expand, n);
     }
 
     @Override
@@ -126,7 +146,7 @@ public final class ConvCellSpec implements CellSpec {
         Resample back = resample == Resample.DOWN ? Resample.UP : resample == Resample.UP ? Resample.DOWN
                 : Resample.NONE;
         return new ConvCellSpec(outHeight(), outWidth(), channels, cells, back,
-                style == Style.ENCODER ? Style.DECODER : Style.ENCODER, expand);
+                style == Style.ENCODER ? Style.DECODER : Style.ENCODER, expand, norm);
     }
 
     /** A head over this block's features: a weight-normalized 3 × 3 convolution to out / (H·W) channels. */
@@ -142,7 +162,7 @@ public final class ConvCellSpec implements CellSpec {
      */
     @Override
     public CellSpec combiner() {
-        return new ConvCellSpec(outHeight(), outWidth(), channels, 0, Resample.NONE, Style.ENCODER, expand);
+        return new ConvCellSpec(outHeight(), outWidth(), channels, 0, Resample.NONE, Style.ENCODER, expand, norm);
     }
 
     @Override
@@ -156,21 +176,25 @@ public final class ConvCellSpec implements CellSpec {
         m.put("resample", resample.name().toLowerCase(Locale.ROOT));
         m.put("style", style.name().toLowerCase(Locale.ROOT));
         m.put("expand", expand);
+        if (norm != Norm.WEIGHT) {
+            m.put("norm", norm.name().toLowerCase(Locale.ROOT));   // absent: weight (the form before norm existed)
+        }
         return m;
     }
 
     /** Reads {@link #toMap}'s form back (configuration files, checkpoints), naming a missing or wrong field. */
     public static ConvCellSpec fromMap(Map<String, Object> m) {
         for (String key : m.keySet()) {
-            if (!java.util.List.of("type", "height", "width", "channels", "cells", "resample", "style", "expand")
+            if (!java.util.List.of("type", "height", "width", "channels", "cells", "resample", "style", "expand", "norm")
                     .contains(key)) {
                 throw new IllegalArgumentException("unknown field '" + key + "' in a conv cell (expected height, width, "
-                        + "channels, cells, resample, style, expand)");
+                        + "channels, cells, resample, style, expand, norm)");
             }
         }
         return new ConvCellSpec(intField(m, "height"), intField(m, "width"), intField(m, "channels"),
                 intField(m, "cells"), enumField(m, "resample", Resample.class, Resample.NONE),
-                enumField(m, "style", Style.class, Style.ENCODER), m.containsKey("expand") ? intField(m, "expand") : 6);
+                enumField(m, "style", Style.class, Style.ENCODER), m.containsKey("expand") ? intField(m, "expand") : 6,
+                enumField(m, "norm", Norm.class, Norm.WEIGHT));
     }
 
     private static int intField(Map<String, Object> m, String key) {
@@ -198,18 +222,20 @@ public final class ConvCellSpec implements CellSpec {
     @Override
     public boolean equals(Object o) {
         return o instanceof ConvCellSpec s && s.height == height && s.width == width && s.channels == channels
-                && s.cells == cells && s.resample == resample && s.style == style && s.expand == expand;
+                && s.cells == cells && s.resample == resample && s.style == style && s.expand == expand
+                && s.norm == norm;
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(height, width, channels, cells, resample, style, expand);
+        return java.util.Objects.hash(height, width, channels, cells, resample, style, expand, norm);
     }
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "conv[%dx%d -> %dx%dx%d, %d %s cells%s]", height, width, channels,
+        return String.format(Locale.ROOT, "conv[%dx%d -> %dx%dx%d, %d %s cells%s%s]", height, width, channels,
                 outHeight(), outWidth(), cells, style.name().toLowerCase(Locale.ROOT),
-                resample == Resample.NONE ? "" : ", " + resample.name().toLowerCase(Locale.ROOT));
+                resample == Resample.NONE ? "" : ", " + resample.name().toLowerCase(Locale.ROOT),
+                norm == Norm.BATCH ? ", batch norm" : "");
     }
 }

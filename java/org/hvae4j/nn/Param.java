@@ -6,7 +6,9 @@ import org.hvae4j.tensor.Tensor;
 /**
  * A trainable tensor with its gradient (an {@link Optimizer} keeps its own state). Its {@link Role} says which side of
  * the model owns it: the inference network q (φ) or the generative model p (θ); some estimators (DReG) treat the two
- * differently.
+ * differently. A <em>buffer</em> ({@link #buffer}) is model state that is not trained (batch normalization's running
+ * statistics): models keep buffers apart from their parameters, checkpoints and exports save them, no optimizer
+ * sees them.
  */
 public final class Param implements AutoCloseable {
     public enum Role { INFERENCE, GENERATIVE }
@@ -16,12 +18,33 @@ public final class Param implements AutoCloseable {
     private Tensor value;
     private final Tensor grad;
     private boolean ownsValue = true;
+    private final boolean trainable;
 
     public Param(String name, Role role, Tensor value) {
+        this(name, role, value, true);
+    }
+
+    private Param(String name, Role role, Tensor value, boolean trainable) {
         this.name = name;
         this.role = role;
         this.value = value;
-        this.grad = value.backend().zeros(value.shape().dims());
+        this.trainable = trainable;
+        this.grad = value.backend().zeros(trainable ? value.shape().dims() : new int[] {1});
+    }
+
+    /** A buffer: state the model's passes read and update themselves, not trained (its gradient is not used). */
+    public static Param buffer(String name, Role role, Tensor value) {
+        return new Param(name, role, value, false);
+    }
+
+    /** False for a {@link #buffer}. */
+    public boolean trainable() {
+        return trainable;
+    }
+
+    /** Whether this holds its own value (false for a replica's, which reads another's: {@link #shareValueOf}). */
+    public boolean ownsValue() {
+        return ownsValue;
     }
 
     public String name() {
@@ -53,11 +76,16 @@ public final class Param implements AutoCloseable {
     }
 
     public Tensor grad() {
+        if (!trainable) {
+            throw new IllegalStateException(name + " is a buffer: it has no gradient");
+        }
         return grad;
     }
 
     public void zeroGrad() {
-        grad.backend().fill(grad, 0f);
+        if (trainable) {
+            grad.backend().fill(grad, 0f);
+        }
     }
 
     public Backend backend() {

@@ -9,7 +9,7 @@ import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,9 +29,9 @@ class CliConvTest {
         return c;
     }
 
-    @ParameterizedTest(name = "top-down state {0}")
-    @ValueSource(booleans = {false, true})
-    void everyCommandRunsOnAConvolutionalModel(boolean state) throws IOException {
+    @ParameterizedTest(name = "top-down state {0}, batch norm {1}")
+    @CsvSource({"false,false", "true,false", "false,true"})
+    void everyCommandRunsOnAConvolutionalModel(boolean state, boolean batchNorm) throws IOException {
         Path config = tmp.resolve("conv.yaml");
         Files.writeString(config, """
                 model:
@@ -47,7 +47,10 @@ class CliConvTest {
         Path run = tmp.resolve("run");
         String[] train = with(new String[] {"train", "--config", config.toString(), "--epochs", "1", "--eval-k", "3",
             "--eval-n", "20", "--export-safetensors", "--out", run.toString()}, DATA);
-        Cli t = Cli.run(state ? with(train, "--data-init") : train);   // one of the two from a data-dependent start
+        if (batchNorm) {
+            train = with(train, "--batch-norm");
+        }
+        Cli t = Cli.run(state ? with(train, "--data-init") : train);   // one of them from a data-dependent start
         assertEquals(0, t.code(), t::toString);
         assertEquals(state, t.out().matches("(?s).*data-dependent initialization: \\d+ convolutions on the first 40 "
                 + "training examples.*"), t.out());
@@ -58,6 +61,7 @@ class CliConvTest {
         String summary = Files.readString(run.resolve("summary.json"));
         assertTrue(summary.contains("\"type\" : \"conv\"") || summary.contains("\"type\":\"conv\""), summary);
         assertEquals(state, summary.contains("topDownState"), summary);
+        assertEquals(batchNorm, summary.matches("(?s).*\"norm\" ?: ?\"batch\".*"), summary);
         Cli resumed = Cli.run(with(new String[] {"train", "--resume", run.toString(), "--epochs", "2", "--eval-k", "2",
             "--eval-n", "20"}, DATA));
         assertEquals(0, resumed.code(), resumed::toString);
@@ -81,6 +85,14 @@ class CliConvTest {
             tmp.resolve("scores.csv").toString()}, DATA));
         assertEquals(0, sc.code(), sc::toString);
         assertEquals(121, Files.readAllLines(tmp.resolve("scores.csv")).size());
+    }
+
+    @Test
+    void batchNormOnAModelWithoutConvolutionsIsRefused() {
+        Cli t = Cli.run(with(new String[] {"train", "--model", "g1", "--batch-norm", "--epochs", "1", "--out",
+            tmp.resolve("run").toString()}, DATA));
+        assertNotEquals(0, t.code());
+        assertTrue(t.err().contains("--batch-norm applies to convolutional models"), t.err());
     }
 
     @Test

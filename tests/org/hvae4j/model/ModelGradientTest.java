@@ -79,6 +79,8 @@ class ModelGradientTest {
                         Objective.elbo()),
                 Arguments.of("conv residual (NVAE-style)", conv(Inference.RESIDUAL).build(), Objective.elbo()),
                 Arguments.of("conv residual iwae:2", conv(Inference.RESIDUAL).build(), Objective.iwae(2)),
+                Arguments.of("conv residual batch norm (running statistics)", conv(Inference.RESIDUAL).batchNorm(true)
+                        .build(), Objective.iwae(2)),
                 Arguments.of("conv ladder", conv(Inference.LADDER).build(), Objective.elbo()),
                 Arguments.of("conv bottom-up", conv(Inference.BOTTOM_UP).build(), Objective.elbo()),
                 Arguments.of("conv conditional residual", conv(Inference.RESIDUAL).conditioning(3, true).build(),
@@ -117,6 +119,26 @@ class ModelGradientTest {
 
     static double loss(Hvae m, Tensor x, Tensor c, Objective obj) {
         return Passes.loss(m, x, c, obj, NoiseStreams.of(5, 3));
+    }
+
+    static Stream<Arguments> trainingPasses() {
+        return Stream.of(
+                Arguments.of("conv residual batch norm elbo", conv(Inference.RESIDUAL).batchNorm(true).build(),
+                        Objective.elbo()),
+                Arguments.of("conv bottom-up batch norm iwae:2", conv(Inference.BOTTOM_UP).batchNorm(true).build(),
+                        Objective.iwae(2)),
+                Arguments.of("conv residual top-down state batch norm", conv(Inference.RESIDUAL).batchNorm(true)
+                        .topDownState(true).build(), Objective.elbo()));
+    }
+
+    /**
+     * Models with batch normalization in training passes, where it normalizes by the batch's statistics (every
+     * row's loss depends on the whole batch, and the gradient flows through the statistics).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("trainingPasses")
+    void trainingPassesMatchFiniteDifferencesAlongRandomDirections(String name, ModelSpec spec, Objective obj) {
+        org.hvae4j.nn.BatchNorm.training(() -> backwardMatchesFiniteDifferencesAlongRandomDirections(name, spec, obj));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -55,6 +55,17 @@ class TrainingMemoryTest {
         steadyStepsAllocateNothingNewAndDoNotGrow(Backend.cpu(), smallConv(), 20);
     }
 
+    @Test
+    void batchNormalizedConvolutionalTrainingStepsReuseMemory() {
+        steadyStepsAllocateNothingNewAndDoNotGrow(Backend.cpu(), smallConvBatchNorm(), 20);
+    }
+
+    /** {@link #smallConv} with batch normalization in its residual cells. */
+    static ModelSpec smallConvBatchNorm() {
+        return ConvHierarchy.image(1, 28, 28, org.hvae4j.latent.Likelihood.parse("bernoulli-binarized"))
+                .scale(2, 1, 2, 8).scale(4, 1, 2, 8).cells(1).expand(2).batchNorm(true).build();
+    }
+
     @Tag("gpu")
     @Test
     void gpuConvolutionalTrainingStepsCallCudaMallocZeroTimesAfterTheFirst() {
@@ -79,6 +90,7 @@ class TrainingMemoryTest {
             specs.add(ModelCorrectnessTest.small(inf));
         }
         specs.add(smallConv());   // cuDNN's convolutions and the spatial kernels against oneDNN and the CPU loops
+        specs.add(smallConvBatchNorm());   // batch normalization, in a training pass (below)
         for (ModelSpec spec : specs) {
             String inf = spec.toString();
             float[][][] grads = new float[2][][];
@@ -87,7 +99,8 @@ class TrainingMemoryTest {
                 try (Hvae m = new Hvae(spec, be, 3); MemoryScope s = MemoryScope.open()) {
                     Tensor x = be.fromArray(data, 64, 784);
                     m.zeroGrad();
-                    Passes.backward(m, x, null, Objective.iwae(4), NoiseStreams.of(9, 1));
+                    org.hvae4j.nn.BatchNorm.training(() -> Passes.backward(m, x, null, Objective.iwae(4),
+                            NoiseStreams.of(9, 1)));
                     grads[b] = m.parameters().stream().map(p -> p.grad().toArray()).toArray(float[][]::new);
                 }
             }
