@@ -23,6 +23,11 @@ convolution is weight-normalized per output channel (w = g v / ||v||, one (v, g)
 convolutions. Initialization as hvae4j: v and biases ~ U(+-1/sqrt(fan-in)) (fan-in summed over a layer's inputs), g =
 ||v||; Linear weights [in, out] and biases ~ U(+-1/sqrt(fan-in)).
 ELBO: log p(x | z1) - sum_l KL(q(z_l | ...) || p(z_l | z_{l+1})), each KL analytic given the sampled parent.
+Options as in hvae4j: `features` (the feature channels of every block; the preset's 32, `f48`'s 48), `batch_norm`
+(ConvCellSpec.Norm.BATCH: BatchNorm2d-style normalization before every activation of the residual branches, momentum
+0.05, eps 1e-5, parameters ".gamma"/".beta", running statistics ".mean"/".var"; batch statistics in training mode,
+running ones in eval mode) and `data_init(model, x)` (hvae4j's DataInit: every weight-normalized convolution of the
+cells, heads excepted, in the order a pass reaches it, set to mean-0 variance-1 outputs per channel on x).
 """
 
 import math
@@ -51,16 +56,29 @@ class Params(nn.Module):
     def names(self):
         return [k.replace("__", ".") for k in self.store.keys()]
 
+    def add_buffer(self, name, tensor):
+        self.register_buffer("buf__" + name.replace(".", "__"), tensor)
+        return name
+
+    def buffer(self, name):
+        return getattr(self, "buf__" + name.replace(".", "__"))
+
+    def buffer_names(self):
+        return [k[len("buf__"):].replace("__", ".") for k, _ in self.named_buffers()]
+
 
 def uniform(shape, bound):
     return (torch.rand(shape) * 2 - 1) * bound
 
 
-class WNConv:
-    """sum_i conv(x_i, g_i v_i / ||v_i||) + b, hvae4j's ConvLayer."""
+_DATA_INIT = []   # while data_init runs: [count of convolutions initialized]
 
-    def __init__(self, params, name, in_channels, out_channels, kernel, stride=1, padding=0, groups=1):
-        self.name, self.stride, self.padding, self.groups = name, stride, padding, groups
+
+class WNConv:
+    """sum_i conv(x_i, g_i v_i / ||v_i||) + b, hvae4j's ConvLayer (a head's when not `cell`: no data-init)."""
+
+    def __init__(self, params, name, in_channels, out_channels, kernel, stride=1, padding=0, groups=1, cell=True):
+        self.name, self.stride, self.padding, self.groups, self.cell = name, stride, padding, groups, cell
         self.n = len(in_channels)
         fan_in = sum(c // groups * kernel * kernel for c in in_channels)
         bound = 1 / math.sqrt(fan_in)
@@ -72,6 +90,26 @@ class WNConv:
         self.params = params
 
     def __call__(self, xs):
+        if self.cell and _DATA_INIT:
+            self._initialize(xs)
+        return self._apply(xs)
+
+    def _initialize(self, xs):
+        """hvae4j's ConvLayer.initializeFrom: gains / sd and b <- (b - mean) / sd per output channel."""
+        p = self.params
+        with torch.no_grad():
+            y = self._apply(xs)
+            mean = y.mean(dim=(0, 2, 3))
+            sd = y.var(dim=(0, 2, 3), unbiased=False).sqrt()
+            ok = sd > 1e-6 * mean.abs().clamp_min(1)
+            scale = torch.where(ok, 1 / sd, torch.ones_like(sd))
+            b = p[f"{self.name}.b"]
+            b.copy_(torch.where(ok, (b - mean) / sd, b))
+            for i in range(self.n):
+                p[f"{self.name}.g{i}"].mul_(scale)
+        _DATA_INIT[0] += 1
+
+    def _apply(self, xs):
         p = self.params
         y = None
         for i, x in enumerate(xs):
@@ -95,10 +133,26 @@ class Linear:
         return x @ self.params[f"{self.name}.w0"] + self.params[f"{self.name}.b"]
 
 
+class BatchNorm:
+    """hvae4j's nn.BatchNorm: F.batch_norm with NVAE's momentum; the running statistics are buffers of `params`."""
+
+    def __init__(self, params, name, channels):
+        self.name, self.params = name, params
+        params.add(f"{name}.gamma", torch.ones(channels))
+        params.add(f"{name}.beta", torch.zeros(channels))
+        params.add_buffer(f"{name}.mean", torch.zeros(channels))
+        params.add_buffer(f"{name}.var", torch.ones(channels))
+
+    def __call__(self, x):
+        p = self.params
+        return F.batch_norm(x, p.buffer(f"{self.name}.mean"), p.buffer(f"{self.name}.var"), p[f"{self.name}.gamma"],
+                            p[f"{self.name}.beta"], p.training, 0.05, 1e-5)
+
+
 class ConvCell:
     """ConvCellSpec's cell over images of h x w: resample is 'none', 'down' or 'up'; style 'encoder' or 'decoder'."""
 
-    def __init__(self, params, name, in_channels, channels, cells, resample, style, expand):
+    def __init__(self, params, name, in_channels, channels, cells, resample, style, expand, batch_norm=False):
         self.resample, self.style = resample, style
         self.combine = WNConv(params, f"{name}.in", in_channels, channels, 1)
         if resample == "down":
@@ -109,15 +163,22 @@ class ConvCell:
         self.branches = []
         for k in range(cells):
             cn = f"{name}.cell{k}"
+            e = channels * expand
+            # In hvae4j's creation order: a branch's batch norms before its convolutions.
+            if not batch_norm:
+                norms = None
+            elif style == "encoder":
+                norms = [BatchNorm(params, f"{cn}.bn0", channels), BatchNorm(params, f"{cn}.bn1", channels)]
+            else:
+                norms = [None, BatchNorm(params, f"{cn}.bn1", e), BatchNorm(params, f"{cn}.bn2", e)]
             if style == "encoder":
                 layers = [WNConv(params, f"{cn}.a", [channels], channels, 3, padding=1),
                           WNConv(params, f"{cn}.b", [channels], channels, 3, padding=1)]
             else:
-                e = channels * expand
                 layers = [WNConv(params, f"{cn}.expand", [channels], e, 1),
                           WNConv(params, f"{cn}.depthwise", [e], e, 5, padding=2, groups=e),
                           WNConv(params, f"{cn}.project", [e], channels, 1)]
-            self.branches.append((layers, Linear(params, f"{cn}.se0", channels, se),
+            self.branches.append((layers, norms, Linear(params, f"{cn}.se0", channels, se),
                                   Linear(params, f"{cn}.se1", se, channels)))
 
     def __call__(self, xs):
@@ -126,10 +187,12 @@ class ConvCell:
             s = self.re([F.silu(s)])
         elif self.resample == "up":
             s = self.re([F.interpolate(s, scale_factor=2, mode="nearest")])
-        for layers, se0, se1 in self.branches:
+        for layers, norms, se0, se1 in self.branches:
             b = s
             for i, layer in enumerate(layers):
                 if self.style == "encoder" or i > 0:
+                    if norms is not None:
+                        b = norms[i](b)
                     b = F.silu(b)
                 b = layer([b])
             gate = torch.sigmoid(se1(F.relu(se0(b.mean(dim=(2, 3))))))
@@ -149,13 +212,17 @@ def gaussian_log_density(z, mu, lv):
 class ConvHvae(nn.Module):
     """The `conv` preset. scales: (divisor, groups, latent channels, feature channels), finest first."""
 
-    def __init__(self, scales=((2, 2, 4, 32), (4, 2, 4, 32)), cells=1, expand=3, image=(1, 28, 28), state=False):
+    def __init__(self, scales=((2, 2, 4, 32), (4, 2, 4, 32)), cells=1, expand=3, image=(1, 28, 28), state=False,
+                 features=None, batch_norm=False):
         super().__init__()
         self.state = state
         self.params = Params()
         p = self.params
         c_img, h_img, w_img = image
         self.image = image
+        if features is not None:
+            scales = tuple((d, g, lc, features) for d, g, lc, _ in scales)
+        bn = batch_norm
         # Latent groups bottom-up: (channels, h, w); block l below group l (upward direction).
         groups, blocks = [], []
         for divisor, n_groups, lat_c, feat_c in scales:
@@ -169,9 +236,9 @@ class ConvHvae(nn.Module):
         self.up, self.up_heads = [], []
         in_c = [c_img]
         for l, b in enumerate(blocks):
-            self.up.append(ConvCell(p, f"up{l + 1}", in_c, b["c"], cells, b["resample"], "encoder", expand))
+            self.up.append(ConvCell(p, f"up{l + 1}", in_c, b["c"], cells, b["resample"], "encoder", expand, bn))
             if l == self.depth - 1:
-                self.up_heads = [WNConv(p, f"up{l + 1}.head{i}", [b["c"]], groups[l][0], 3, padding=1)
+                self.up_heads = [WNConv(p, f"up{l + 1}.head{i}", [b["c"]], groups[l][0], 3, padding=1, cell=False)
                                  for i in range(2)]
             in_c = [b["c"]]
         self.prior, self.prior_heads, self.post, self.post_heads = {}, {}, {}, {}
@@ -181,17 +248,18 @@ class ConvHvae(nn.Module):
             above = blocks[l + 1]
             mirror = "up" if above["resample"] == "down" else "none"
             ins = [groups[l + 1][0]] + ([blocks[l + 2]["c"]] if has_state(l) else [])
-            self.prior[l] = ConvCell(p, f"prior{l + 1}", ins, above["c"], cells, mirror, "decoder", expand)
-            self.prior_heads[l] = [WNConv(p, f"prior{l + 1}.head{i}", [above["c"]], groups[l][0], 3, padding=1)
+            self.prior[l] = ConvCell(p, f"prior{l + 1}", ins, above["c"], cells, mirror, "decoder", expand, bn)
+            self.prior_heads[l] = [WNConv(p, f"prior{l + 1}.head{i}", [above["c"]], groups[l][0], 3, padding=1,
+                                          cell=False)
                                    for i in range(2)]
             c = blocks[l]["c"]
             self.post[l] = ConvCell(p, f"post{l + 1}", [c, above["c"]], c, 0, "none", "encoder", expand)
-            self.post_heads[l] = [WNConv(p, f"post{l + 1}.head{i}", [c], groups[l][0], 3, padding=1)
+            self.post_heads[l] = [WNConv(p, f"post{l + 1}.head{i}", [c], groups[l][0], 3, padding=1, cell=False)
                                   for i in range(2)]
         b0 = blocks[0]
         dec_ins = [groups[0][0]] + ([blocks[1]["c"]] if state else [])
-        self.dec = ConvCell(p, "dec", dec_ins, b0["c"], cells, "up", "decoder", expand)
-        self.dec_head = WNConv(p, "dec.head0", [b0["c"]], c_img, 3, padding=1)
+        self.dec = ConvCell(p, "dec", dec_ins, b0["c"], cells, "up", "decoder", expand, bn)
+        self.dec_head = WNConv(p, "dec.head0", [b0["c"]], c_img, 3, padding=1, cell=False)
 
     def _upward(self, x):
         feats, s = [], x.view(-1, *self.image)
@@ -238,18 +306,31 @@ class ConvHvae(nn.Module):
         return (log_px - sum(terms)).view(k, -1)
 
 
+def data_init(model, x):
+    """hvae4j's Trainer.initializeFromData on batch x (a training pass of one sample); returns the convolutions
+    initialized."""
+    _DATA_INIT[:] = [0]
+    try:
+        with torch.no_grad():
+            model.elbo(x)
+        return _DATA_INIT[0]
+    finally:
+        _DATA_INIT.clear()
+
+
 def load_hvae4j(model, path):
-    """Copies the parameters of hvae4j's safetensors export (Checkpoint.exportSafetensors) into the twin."""
+    """Copies the parameters and buffers of hvae4j's safetensors export (Checkpoint.exportSafetensors) into the
+    twin."""
     from safetensors.torch import load_file
     tensors = load_file(path)
-    names = set(model.params.names())
+    names = set(model.params.names()) | set(model.params.buffer_names())
     missing = names - set(tensors)
     extra = set(tensors) - names
     if missing or extra:
         raise ValueError(f"parameter names differ: missing {sorted(missing)[:5]}, unexpected {sorted(extra)[:5]}")
     with torch.no_grad():
         for name in names:
-            target = model.params[name]
+            target = model.params.buffer(name) if name in model.params.buffer_names() else model.params[name]
             src = tensors[name]
             if tuple(src.shape) != tuple(target.shape):
                 raise ValueError(f"{name}: hvae4j has {tuple(src.shape)}, the twin {tuple(target.shape)}")

@@ -34,8 +34,16 @@ def main():
     p.add_argument("--state", action="store_true", help="the model has the top-down state (--model conv-state)")
     a = p.parse_args()
     torch.manual_seed(a.seed)
-    model = conv_models.ConvHvae(state=a.state)
+    # The feature channels and the normalization from the export's description of the model.
+    from safetensors import safe_open
+    with safe_open(a.weights, "pt") as f:
+        spec = json.loads((f.metadata() or {}).get("hvae4j_model", "{}"))
+    cells = [l["cell"] for l in spec.get("latents", []) if isinstance(l.get("cell"), dict)]
+    features = cells[0]["channels"] if cells else None
+    batch_norm = any(c.get("norm") == "batch" for c in cells)
+    model = conv_models.ConvHvae(state=a.state, features=features, batch_norm=batch_norm)
     conv_models.load_hvae4j(model, a.weights)
+    model.eval()   # batch normalization (if any) by its running statistics, as hvae4j evaluates
     bits = binarize_test_images(load_images(a.data, "test"))[:a.test_limit]
     x = torch.from_numpy(bits).float()
     elbos = []

@@ -18,12 +18,12 @@ fi
 command -v python3 >/dev/null || { echo "setup-venv-peer.sh: python3 not found" >&2; exit 1; }
 python3 -m venv "$VENV" || {
     echo "setup-venv-peer.sh: python3 -m venv failed (Debian: apt-get install python3-venv)" >&2; exit 1; }
-if ! "$VENV/bin/pip" install --quiet torch numpy; then
+if ! "$VENV/bin/pip" install --quiet torch numpy safetensors; then
     # The machines this project is built on keep wheels and a package index under /opt.
     if [ -d /opt/wheels ] || [ -d /opt/pypi/simple ]; then
         echo "setup-venv-peer.sh: retrying with the local wheels and index under /opt" >&2
         "$VENV/bin/pip" install --quiet --find-links /opt/wheels \
-            --index-url file:///opt/pypi/simple --extra-index-url file:///opt/pypi-more/simple torch numpy
+            --index-url file:///opt/pypi/simple --extra-index-url file:///opt/pypi-more/simple torch numpy safetensors
     else
         echo "setup-venv-peer.sh: pip could not install torch; set PIP_INDEX_URL or PIP_FIND_LINKS" >&2
         exit 1

@@ -69,10 +69,10 @@ def emit(record):
     print(json.dumps(record), flush=True)
 
 
-def make_model_and_optimizer(torch, models, name, device, lr=1e-3):
+def make_model_and_optimizer(torch, models, name, device, lr=1e-3, features=None, batch_norm=False):
     if name in ("conv", "conv-state"):
         import conv_models
-        model = conv_models.ConvHvae(state=name == "conv-state").to(device)
+        model = conv_models.ConvHvae(state=name == "conv-state", features=features, batch_norm=batch_norm).to(device)
     else:
         model = (models.MODELS[name] if name in models.MODELS else models.two_layer(name))().to(device)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
@@ -207,10 +207,17 @@ def run_quality(args, torch, models):
     test_sha = hashlib.sha256(np.ascontiguousarray(test_bits).tobytes()).hexdigest()
     x_test = torch.from_numpy(test_bits).float()
 
-    model, opt = make_model_and_optimizer(torch, models, args.model, device)
+    if (args.features or args.batch_norm or args.data_init) and not args.model.startswith("conv"):
+        sys.exit("vae_torch.py: --features, --batch-norm and --data-init are for the conv models")
+    model, opt = make_model_and_optimizer(torch, models, args.model, device, args.lr, args.features, args.batch_norm)
     n = train_grey.shape[0]
     step = 0
     t_start = time.perf_counter()
+    if args.data_init:
+        import conv_models
+        layers = conv_models.data_init(model, torch.bernoulli(train_grey[:args.batch]))
+        print(f"data-dependent initialization: {layers} convolutions", flush=True)
+    per_epoch = n // args.batch
     for epoch in range(1, args.epochs + 1):
         t_epoch = time.perf_counter()
         perm = torch.randperm(n, generator=gen).to(device)
@@ -229,6 +236,10 @@ def run_quality(args, torch, models):
             else:
                 elbo = model.elbo(x).mean()
                 loss = -elbo
+            if args.schedule == "cosine":   # hvae4j's TrainConfig.scheduleFactor, per step
+                done = (epoch - 1) + (i // args.batch) / per_epoch
+                for g in opt.param_groups:
+                    g["lr"] = args.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, done / max(1, args.epochs))))
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -250,6 +261,11 @@ def run_quality(args, torch, models):
         "peer": "pytorch",
         "torch": torch.__version__,
         "model": args.model,
+        "features": args.features,
+        "batch_norm": args.batch_norm,
+        "data_init": args.data_init,
+        "lr": args.lr,
+        "schedule": args.schedule,
         "epochs": args.epochs,
         "kl_warmup": args.kl_warmup,
         "seed": args.seed,
@@ -302,6 +318,15 @@ def parse_args(argv):
     q.add_argument("--eval-k", type=int, default=5000, help="IWAE samples for evaluation")
     q.add_argument("--eval-images-per-chunk", type=int, default=10)
     q.add_argument("--eval-samples-per-chunk", type=int, default=500)
+    q.add_argument("--lr", type=float, default=1e-3, help="Adam's learning rate")
+    q.add_argument("--schedule", choices=["constant", "cosine"], default="constant",
+                   help="the learning rate's schedule (cosine: to 0 at the last epoch, per step, as hvae4j's)")
+    q.add_argument("--features", type=int, default=None,
+                   help="conv models: feature channels of every block (the preset's 32; hvae4j's f48: 48)")
+    q.add_argument("--batch-norm", action="store_true", help="conv models: batch normalization in the residual "
+                   "cells (hvae4j's --batch-norm)")
+    q.add_argument("--data-init", action="store_true", help="conv models: data-dependent initialization on the "
+                   "first batch of training images (hvae4j's --data-init)")
     q.add_argument("--kl-warmup", type=int, default=0,
                    help="steps over which the KL weight rises linearly from 0 to 1 (two-layer models)")
 
