@@ -128,7 +128,10 @@ public final class HelperThread implements AutoCloseable {
             long next = completed + 1;
             long start = System.nanoTime();
             while (submitted < next) {
-                if (closed) {
+                // Closed, and nothing submitted before: `submitted` is read again after `closed`, because a submit
+                // and a close can both land between this loop's read of `submitted` and its read of `closed` (work
+                // submitted right before close() would otherwise be dropped unrun and close() return early).
+                if (closed && submitted < next) {
                     return;
                 }
                 if (System.nanoTime() - start < SPIN_NANOS) {
