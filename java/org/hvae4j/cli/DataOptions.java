@@ -15,15 +15,27 @@ final class DataOptions {
     String spec;
 
     @Option(names = "--limit", paramLabel = "N", converter = Converters.PositiveInt.class,
-            description = "use only the first N examples")
+            description = "use only the first N examples (after --skip)")
     Integer limit;
 
-    /** The dataset, cut to {@code --limit} rows. */
+    @Option(names = "--skip", paramLabel = "N", converter = Converters.PositiveInt.class,
+            description = "leave out the first N examples (then --limit): for example to split a long evaluation "
+                    + "into parts, --limit 500 and then --skip 500 --limit 500")
+    Integer skip;
+
+    /** The dataset, cut by {@code --skip} and {@code --limit}. */
     Dataset load() {
         return limit(Datasets.byName(spec));
     }
 
     Dataset limit(Dataset d) {
-        return limit == null ? d : d.head(limit);
+        if (skip == null) {
+            return limit == null ? d : d.head(limit);
+        }
+        if (skip >= d.rows()) {
+            throw new ConfigException("--skip " + skip + " leaves none of the " + d.rows() + " examples of " + d.name());
+        }
+        // One cut, so that its name says the rows it holds (data[500:1000]).
+        return d.subset(skip, limit == null ? d.rows() : (int) Math.min(d.rows(), (long) skip + limit));
     }
 }

@@ -223,7 +223,8 @@ final class TrainCommand extends CliCommand {
         try (Hvae m = trainer.model(); trainer) {
             TrainConfig cfg = trainer.config();
             println("model %s, %,d parameters", m.spec(), m.parameterCount());
-            println("data %s%s: %d training examples%s; device %s; run directory %s", data.spec,
+            println("data %s%s%s: %d training examples%s; device %s; run directory %s", data.spec,
+                    data.skip == null ? "" : " (--skip " + data.skip + ")",
                     data.limit == null ? "" : " (--limit " + data.limit + ")", train.rows(),
                     splits.test() == null ? ", no test split" : ", test split " + splits.testSource(),
                     backend.describe(), out);
@@ -263,6 +264,7 @@ final class TrainCommand extends CliCommand {
 
     static final String DATA = "data";
     static final String LIMIT = "limit";
+    static final String SKIP = "skip";
     static final String TEST_DATA = "testData";
     static final String HOLDOUT = "holdout";
 
@@ -270,6 +272,9 @@ final class TrainCommand extends CliCommand {
         java.util.Map<String, Object> run = trainer.runInfo();
         run.put(DATA, data.spec);
         run.put(LIMIT, data.limit);
+        if (data.skip != null) {
+            run.put(SKIP, data.skip);
+        }
         run.put(TEST_DATA, testData);
         run.put(HOLDOUT, holdout);
     }
@@ -289,6 +294,7 @@ final class TrainCommand extends CliCommand {
         List<String> differ = new java.util.ArrayList<>();
         String recordedData = String.valueOf(run.get(DATA));
         Integer recordedLimit = run.get(LIMIT) instanceof Number n ? n.intValue() : null;
+        Integer recordedSkip = run.get(SKIP) instanceof Number n ? n.intValue() : null;
         String recordedTest = run.get(TEST_DATA) instanceof String t ? t : null;
         double recordedHoldout = run.get(HOLDOUT) instanceof Number n ? n.doubleValue() : 0.1;
         if (parsed.hasMatchedOption("--data") && !data.spec.equals(recordedData)) {
@@ -296,6 +302,9 @@ final class TrainCommand extends CliCommand {
         }
         if (parsed.hasMatchedOption("--limit") && !java.util.Objects.equals(data.limit, recordedLimit)) {
             differ.add("--limit " + data.limit + " (the run's: " + (recordedLimit == null ? "none" : recordedLimit) + ")");
+        }
+        if (parsed.hasMatchedOption("--skip") && !java.util.Objects.equals(data.skip, recordedSkip)) {
+            differ.add("--skip " + data.skip + " (the run's: " + (recordedSkip == null ? "none" : recordedSkip) + ")");
         }
         if (parsed.hasMatchedOption("--test-data") && !java.util.Objects.equals(testData, recordedTest)) {
             differ.add("--test-data " + testData + " (the run's: " + (recordedTest == null ? "none" : recordedTest)
@@ -311,6 +320,7 @@ final class TrainCommand extends CliCommand {
         }
         data.spec = recordedData;
         data.limit = recordedLimit;
+        data.skip = recordedSkip;
         testData = recordedTest;
         holdout = recordedHoldout;
     }

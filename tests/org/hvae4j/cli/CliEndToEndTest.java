@@ -2,6 +2,7 @@ package org.hvae4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -78,6 +79,25 @@ class CliEndToEndTest {
         Cli json = Cli.run(concat(new String[] {"eval", "-c", run.toString(), "--k", "2", "--json"}, DATA));
         assertEquals(0, json.code(), json::toString);
         assertTrue(json.out().strip().startsWith("{\"data\""), json::toString);
+    }
+
+    @Test
+    void skipAndLimitChooseTheExamplesAndSkippingThemAllIsRefused() throws IOException {
+        String[] data = {"--data", "mnist-embedded", "--device", "cpu"};
+        Cli part = Cli.run(concat(new String[] {"eval", "-c", run.toString(), "--k", "2", "--json", "--skip", "9990",
+            "--limit", "5"}, data));
+        assertEquals(0, part.code(), part::toString);
+        Map<?, ?> m = new ObjectMapper().readValue(part.out().strip(), Map.class);
+        assertTrue(String.valueOf(m.get("data")).endsWith("[9990:9995]"), m.toString());
+        Cli rest = Cli.run(concat(new String[] {"eval", "-c", run.toString(), "--k", "2", "--json", "--skip", "9990"},
+                data));
+        assertEquals(0, rest.code(), rest::toString);
+        assertTrue(String.valueOf(new ObjectMapper().readValue(rest.out().strip(), Map.class).get("data"))
+                .endsWith("[9990:10000]"), rest::toString);
+        Cli none = Cli.run(concat(new String[] {"eval", "-c", run.toString(), "--skip", "10000"}, data));
+        assertNotEquals(0, none.code());
+        assertTrue(none.err().contains("--skip 10000 leaves none of the 10000 examples of mnist-embedded"),
+                none::toString);
     }
 
     @Test

@@ -78,6 +78,8 @@ class CliRunDirectoryTest {
         assertTrue(err.contains("trained on"), err);
         CliErrorsTest.fails(Failures.USAGE, "--data fashion-mnist (the run's: mnist-embedded)", "train", "--resume",
                 copy.toString(), "--epochs", "2", "--data", "fashion-mnist", "--device", "cpu");
+        CliErrorsTest.fails(Failures.USAGE, "--skip 100 (the run's: none) differs", "train", "--resume",
+                copy.toString(), "--epochs", "2", "--skip", "100", "--device", "cpu");
         assertArrayEquals(before, Files.readAllBytes(copy.resolve("checkpoint.hvae")));
         // the same values given again are fine
         Cli r = Cli.run("train", "--resume", copy.toString(), "--epochs", "2", "--data", "mnist-embedded", "--limit",
