@@ -21,23 +21,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 class BatchNormTest {
     static final Backend CPU = Backend.cpu();
 
-    private static double[] moments(float[] x, int n, int c, int hw, int ch) {
-        double s = 0, ss = 0;
-        for (int i = 0; i < n; i++) {
-            for (int p = 0; p < hw; p++) {
-                s += x[(i * c + ch) * hw + p];
-            }
-        }
-        double m = s / (n * hw);
-        for (int i = 0; i < n; i++) {
-            for (int p = 0; p < hw; p++) {
-                double d = x[(i * c + ch) * hw + p] - m;
-                ss += d * d;
-            }
-        }
-        return new double[] {m, ss / (n * hw)};
-    }
-
     @Test
     void aTrainingPassNormalizesByTheBatchAndMovesTheRunningStatisticsAnEvaluationPassUsesThem() {
         int n = 3, c = 2, hw = 5;
@@ -59,7 +42,7 @@ class BatchNormTest {
             float[] y = BatchNorm.training(() -> bn.forward(new Tape(CPU, List.of(tx)), tx)).toArray();
             float[] rm = mean.value().toArray(), rv = var.value().toArray();
             for (int ch = 0; ch < c; ch++) {
-                double[] mv = moments(x, n, c, hw, ch);
+                double[] mv = DataInitTest.moments(x, n, c, hw)[ch];
                 assertEquals(BatchNorm.MOMENTUM * mv[0], rm[ch], 1e-5, "running mean " + ch);
                 double unbiased = mv[1] * n * hw / (n * hw - 1);
                 assertEquals(1 - BatchNorm.MOMENTUM + BatchNorm.MOMENTUM * unbiased, rv[ch], 1e-5, "running var " + ch);
