@@ -66,7 +66,7 @@ final class ModelOptions {
             + "network above, so p(z_l | z_>l) depends on every layer above (--no-top-down-state: Markov in z)")
     Boolean topDownState;
 
-    @Option(names = "--batch-norm", negatable = true, description = "NVAE's batch normalization before every "
+    @Option(names = "--batch-norm", negatable = true, description = "batch normalization (as NVAE) before every "
             + "activation of a convolutional model's residual cells (running statistics in evaluation, sampling and "
             + "encoding); --no-batch-norm: weight normalization alone (the default)")
     Boolean batchNorm;

@@ -120,8 +120,8 @@ public final class ConvHierarchy {
     }
 
     /**
-     * NVAE's batch normalization before every activation of the residual cells, beside weight normalization
-     * ({@link ConvCellSpec.Norm#BATCH}); off by default.
+     * Batch normalization before every activation of the residual cells (where NVAE has it), beside weight
+     * normalization ({@link ConvCellSpec.Norm#BATCH}); off by default.
      */
     public ConvHierarchy batchNorm(boolean on) {
         this.norm = on ? ConvCellSpec.Norm.BATCH : ConvCellSpec.Norm.WEIGHT;

@@ -18,11 +18,13 @@ import java.util.Map;
  *     conv 1×1 back;
  * </ul>
  * with squeeze-and-excitation (SE) on each branch, the model's activation (NVAE's Swish is {@code silu}) and weight
- * normalization on every convolution. {@link Norm#BATCH} adds NVAE's batch normalization before every activation of
- * the residual branches ({@link BatchNorm}: batch statistics in training passes, running statistics in every other
- * pass); {@link Norm#WEIGHT}, the default, has weight normalization alone, so that every pass computes each example
- * on its own (see docs/RESULTS.md for the two measured). {@link #mirrored()} is the generative twin: it reads images at this block's output resolution,
- * resamples the other way and uses decoder cells. Its output features are {@code channels} × out-height × out-width.
+ * normalization on every convolution. {@link Norm#BATCH} adds batch normalization before every activation of the
+ * residual branches, where NVAE has it (NVAE's decoder cells also normalize before their first and after their last
+ * convolution; these do not): {@link BatchNorm}, batch statistics in training passes, running statistics in every
+ * other pass. {@link Norm#WEIGHT}, the default, has weight normalization alone, so that every pass computes each
+ * example on its own (docs/RESULTS.md has the two measured). {@link #mirrored()} is the generative twin: it reads
+ * images at this block's output resolution, resamples the other way and uses decoder cells. Its output features are
+ * {@code channels} × out-height × out-width.
  */
 public final class ConvCellSpec implements CellSpec {
     /** How a block changes the resolution, in its own direction. */
