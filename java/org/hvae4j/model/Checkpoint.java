@@ -59,21 +59,8 @@ public final class Checkpoint {
             header.put("run", t.runInfo());
         }
         List<Map<String, Object>> ps = new java.util.ArrayList<>();
-        for (Param p : m.parameters()) {
-            Map<String, Object> pm = new LinkedHashMap<>();
-            pm.put("name", p.name());
-            pm.put("shape", p.value().shape().dims());
-            pm.put("moments", true);
-            ps.add(pm);
-        }
-        for (Param p : m.buffers()) {
-            Map<String, Object> pm = new LinkedHashMap<>();
-            pm.put("name", p.name());
-            pm.put("shape", p.value().shape().dims());
-            pm.put("moments", false);
-            pm.put("buffer", true);
-            ps.add(pm);
-        }
+        m.parameters().forEach(p -> ps.add(entry(p)));
+        m.buffers().forEach(p -> ps.add(entry(p)));
         header.put("parameters", ps);
         byte[] json = JSON.writeValueAsBytes(header);
         AtomicFiles.write(path, out -> {
@@ -94,6 +81,18 @@ public final class Checkpoint {
             d.flush();
             new DataOutputStream(out).writeLong(crc.getValue());
         });
+    }
+
+    /** A parameter's header entry: a trained one is stored with Adam's moments, a buffer alone. */
+    private static Map<String, Object> entry(Param p) {
+        Map<String, Object> pm = new LinkedHashMap<>();
+        pm.put("name", p.name());
+        pm.put("shape", p.value().shape().dims());
+        pm.put("moments", p.trainable());
+        if (!p.trainable()) {
+            pm.put("buffer", true);
+        }
+        return pm;
     }
 
     private static void writeFloats(DataOutputStream d, float[] a) throws IOException {

@@ -16,9 +16,8 @@ public final class Param implements AutoCloseable {
     private final String name;
     private final Role role;
     private Tensor value;
-    private final Tensor grad;
+    private final Tensor grad;   // null for a buffer
     private boolean ownsValue = true;
-    private final boolean trainable;
 
     public Param(String name, Role role, Tensor value) {
         this(name, role, value, true);
@@ -28,8 +27,7 @@ public final class Param implements AutoCloseable {
         this.name = name;
         this.role = role;
         this.value = value;
-        this.trainable = trainable;
-        this.grad = value.backend().zeros(trainable ? value.shape().dims() : new int[] {1});
+        this.grad = trainable ? value.backend().zeros(value.shape().dims()) : null;
     }
 
     /** A buffer: state the model's passes read and update themselves, not trained (its gradient is not used). */
@@ -39,7 +37,7 @@ public final class Param implements AutoCloseable {
 
     /** False for a {@link #buffer}. */
     public boolean trainable() {
-        return trainable;
+        return grad != null;
     }
 
     /** Whether this holds its own value (false for a replica's, which reads another's: {@link #shareValueOf}). */
@@ -76,14 +74,14 @@ public final class Param implements AutoCloseable {
     }
 
     public Tensor grad() {
-        if (!trainable) {
+        if (grad == null) {
             throw new IllegalStateException(name + " is a buffer: it has no gradient");
         }
         return grad;
     }
 
     public void zeroGrad() {
-        if (trainable) {
+        if (grad != null) {
             grad.backend().fill(grad, 0f);
         }
     }
@@ -97,6 +95,8 @@ public final class Param implements AutoCloseable {
         if (ownsValue) {
             value.close();
         }
-        grad.close();
+        if (grad != null) {
+            grad.close();
+        }
     }
 }
